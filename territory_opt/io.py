@@ -1,0 +1,330 @@
+"""Read and write units, reps, plans and tables; never overwrite an input.
+
+Readers accept GeoPackage, GeoJSON, Shapefile, (Geo)Parquet, CSV (geometry as WKT, or
+longitude/latitude columns for points) and XLSX for tables. Ids are read as **strings**
+(INSEE codes keep their leading zeros: ``"01001"``), so that units, reps' homes,
+baselines and locks always match. Every failure is a
+:class:`~territory_opt.exceptions.ValidationError` naming the file and the fix.
+
+Writers go through a temporary file in the destination folder and an atomic rename,
+so a crash never leaves a half-written output; they refuse to write onto a file that
+was given as an input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from .exceptions import Problem, ValidationError
+
+__all__ = [
+    "GEO_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "atomic_path",
+    "prepare_output_dir",
+    "read_assignment",
+    "read_table",
+    "read_units",
+    "write_table",
+]
+
+logger = logging.getLogger(__name__)
+
+GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".fgb")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet", *GEO_SUFFIXES)
+_ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def _fail(path: Path, message: str, fix: str) -> ValidationError:
+    return ValidationError([Problem("file", str(path), message, fix)])
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise _fail(path, "file not found.", "check the path and the current folder.")
+    if path.is_dir():
+        raise _fail(path, "is a folder, not a file.", "give the file inside it.")
+    if path.stat().st_size == 0:
+        raise _fail(path, "the file is empty.", "re-export it from its source.")
+
+
+def _read_csv(path: Path, id_cols: Iterable[str]) -> pd.DataFrame:
+    dtype = dict.fromkeys(id_cols, str)
+    last: Exception | None = None
+    for enc in _ENCODINGS:
+        try:
+            df = pd.read_csv(path, dtype=dtype, encoding=enc, sep=None, engine="python")
+        except UnicodeDecodeError as exc:
+            last = exc
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
+            raise _fail(path, f"cannot parse the CSV ({exc}).", "save it as UTF-8 CSV.") from exc
+        if enc != _ENCODINGS[0]:
+            logger.warning("%s is not UTF-8; read it as %s (Windows Latin-1)", path, enc)
+        return df
+    raise _fail(
+        path, f"unknown text encoding ({last}).", "save the file as UTF-8 CSV (Excel: CSV UTF-8)."
+    )
+
+
+def _read_excel(path: Path, id_cols: Iterable[str], sheet: str | int | None) -> pd.DataFrame:
+    try:
+        df = pd.read_excel(path, sheet_name=sheet or 0, dtype=dict.fromkeys(id_cols, str))
+    except ValueError as exc:
+        raise _fail(path, f"cannot read the sheet ({exc}).", "check the sheet name.") from exc
+    except Exception as exc:
+        raise _fail(path, f"not a readable Excel file ({exc}).", "re-save it as .xlsx.") from exc
+    unnamed = [str(c) for c in df.columns if str(c).startswith("Unnamed:")]
+    if unnamed:
+        raise _fail(
+            path,
+            f"header row has empty or merged cells ({', '.join(unnamed[:3])}).",
+            "unmerge the header cells and give every column a one-row name.",
+        )
+    return df
+
+
+def _read_geo(path: Path, layer: str | None) -> gpd.GeoDataFrame:
+    try:
+        if path.suffix.lower() == ".parquet":
+            return gpd.read_parquet(path)
+        return gpd.read_file(path, layer=layer)
+    except Exception as exc:
+        raise _fail(
+            path,
+            f"cannot read this geographic file ({type(exc).__name__}: {exc}).",
+            "check it opens in QGIS; a truncated or corrupt file must be exported again.",
+        ) from exc
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    id_cols: Iterable[str] = (),
+    sheet: str | int | None = None,
+    layer: str | None = None,
+) -> pd.DataFrame:
+    """Read a table (CSV, XLSX, Parquet, or a geographic file's attributes).
+
+    Parameters
+    ----------
+    path : path-like
+        The file. CSV separators are sniffed; UTF-8 is expected, Windows Latin-1 is
+        accepted with a warning.
+    id_cols : iterable of str
+        Columns read as strings (ids keep leading zeros). Missing ones are an error.
+    sheet, layer : optional
+        Excel sheet / GeoPackage layer.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    p = Path(path)
+    _check_file(p)
+    id_cols = list(id_cols)
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        df = _read_csv(p, id_cols)
+    elif suffix in (".xlsx", ".xls"):
+        df = _read_excel(p, id_cols, sheet)
+    elif suffix in GEO_SUFFIXES:
+        df = pd.DataFrame(_read_geo(p, layer).drop(columns="geometry", errors="ignore"))
+    else:
+        raise _fail(
+            p, f"unsupported file type {suffix!r}.", f"use one of {', '.join(TABLE_SUFFIXES)}."
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    missing = [c for c in id_cols if c not in df.columns]
+    if missing:
+        raise _fail(
+            p,
+            f"column(s) {', '.join(map(repr, missing))} not found (columns: {', '.join(df.columns[:12])}).",
+            "rename the column or pass its name as an option.",
+        )
+    for c in id_cols:
+        df[c] = df[c].map(_as_id)
+    return df
+
+
+def _as_id(value: object) -> object:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_units(
+    path: str | os.PathLike[str],
+    *,
+    id_col: str,
+    layer: str | None = None,
+    crs: str | None = None,
+    wkt_col: str = "geometry",
+    lon_col: str = "lon",
+    lat_col: str = "lat",
+) -> gpd.GeoDataFrame:
+    """Read territorial units into a GeoDataFrame indexed by string id.
+
+    Parameters
+    ----------
+    path : path-like
+        GPKG, GeoJSON, Shapefile, GeoParquet, or CSV/XLSX with a WKT column
+        (``wkt_col``) or ``lon_col``/``lat_col`` columns.
+    id_col : str
+        Column of unit ids (read as strings).
+    crs : str, optional
+        CRS of a CSV/XLSX file's coordinates (default EPSG:4326), or the CRS to declare
+        for a geographic file that has none.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``id_col``.
+    """
+    p = Path(path)
+    _check_file(p)
+    suffix = p.suffix.lower()
+    if suffix in GEO_SUFFIXES:
+        gdf = _read_geo(p, layer)
+        if gdf.crs is None and crs is not None:
+            gdf = gdf.set_crs(crs)
+        if id_col not in gdf.columns:
+            raise _fail(
+                p,
+                f"id column {id_col!r} not found (columns: {', '.join(map(str, gdf.columns[:12]))}).",
+                "pass the right id column name.",
+            )
+        gdf[id_col] = gdf[id_col].map(_as_id)
+    else:
+        df = read_table(p, id_cols=[id_col])
+        if wkt_col in df.columns:
+            try:
+                geoms = shapely.from_wkt(df[wkt_col].astype(str).tolist(), on_invalid="raise")
+            except shapely.errors.GEOSException as exc:
+                raise _fail(
+                    p, f"column {wkt_col!r} holds invalid WKT ({exc}).", "fix the WKT text."
+                ) from exc
+            gdf = gpd.GeoDataFrame(df.drop(columns=wkt_col), geometry=geoms, crs=crs or "EPSG:4326")
+        elif lon_col in df.columns and lat_col in df.columns:
+            gdf = gpd.GeoDataFrame(
+                df,
+                geometry=gpd.points_from_xy(df[lon_col], df[lat_col]),
+                crs=crs or "EPSG:4326",
+            )
+        else:
+            raise _fail(
+                p,
+                f"no geometry: neither a WKT column {wkt_col!r} nor {lon_col!r}/{lat_col!r} columns.",
+                "add polygons as WKT, or point coordinates, or use a GPKG/GeoJSON file.",
+            )
+    return gdf.set_index(id_col)
+
+
+def read_assignment(
+    path: str | os.PathLike[str], *, unit_col: str, rep_col: str, sheet: str | int | None = None
+) -> pd.Series:
+    """Read a plan (unit -> rep) such as a baseline or locks; both columns as strings."""
+    df = read_table(path, id_cols=[unit_col, rep_col], sheet=sheet)
+    dup = df[unit_col][df[unit_col].duplicated()]
+    if not dup.empty:
+        raise _fail(
+            Path(path),
+            f"unit(s) {', '.join(map(str, dup.unique()[:5]))} appear on several rows.",
+            "keep one row per unit.",
+        )
+    return pd.Series(
+        df[rep_col].to_numpy(), index=pd.Index(df[unit_col], name=unit_col), name=rep_col
+    )
+
+
+def _refuse_inputs(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    for inp in inputs:
+        if Path(inp).resolve() == target.resolve():
+            raise _fail(
+                target, "is an input file; outputs never overwrite inputs.", "write elsewhere."
+            )
+
+
+@contextlib.contextmanager
+def atomic_path(
+    path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    Refuses to write onto a file listed in ``inputs``. On error the temporary file is
+    removed and ``path`` is left as it was.
+    """
+    target = Path(path).resolve()
+    for inp in inputs:
+        if Path(inp).resolve() == target:
+            raise _fail(
+                target, "is an input file; outputs never overwrite inputs.", "write elsewhere."
+            )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_table(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
+    """Write a table to CSV or XLSX atomically; return the path."""
+    target = Path(path)
+    _refuse_inputs(target, inputs)
+    writers: dict[str, Callable[[Path], None]] = {
+        ".csv": lambda p: df.to_csv(p, index=False),
+        ".xlsx": lambda p: df.to_excel(p, index=False),
+    }
+    if target.suffix.lower() not in writers:
+        raise _fail(target, f"unsupported output type {target.suffix!r}.", "use .csv or .xlsx.")
+    with atomic_path(target, inputs=inputs) as tmp:
+        writers[target.suffix.lower()](tmp)
+    return target
+
+
+def prepare_output_dir(
+    out: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Create ``out``; refuse an existing non-empty folder unless ``force``, and any input's folder."""
+    target = Path(out)
+    if target.exists() and not target.is_dir():
+        raise _fail(target, "exists and is a file.", "give a folder path for outputs.")
+    if target.exists() and any(target.iterdir()) and not force:
+        raise _fail(
+            target,
+            "output folder is not empty.",
+            "choose a new folder or pass --force to overwrite.",
+        )
+    resolved = target.resolve()
+    for inp in inputs:
+        if Path(inp).resolve().parent == resolved and force:
+            logger.warning(
+                "output folder %s also holds input %s; inputs are never overwritten", out, inp
+            )
+    target.mkdir(parents=True, exist_ok=True)
+    return target
