@@ -9,6 +9,8 @@ the fly and needs the optional ``data`` extra.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,11 +19,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._france import read_communes_source
+from ._france import METROPOLITAN, read_communes_source, region_departements
+from .exceptions import ValidationError
 
 __all__ = [
     "NORMANDIE_DEPARTEMENTS",
     "DemoDataset",
+    "cache_dir",
     "data_dir",
     "load_communes",
     "load_normandie",
@@ -86,18 +90,69 @@ def load_normandie(path: str | Path | None = None) -> DemoDataset:
     return DemoDataset(units=units, reps=reps, accounts=accounts)
 
 
-def load_communes(departements: Iterable[str]) -> gpd.GeoDataFrame:
-    """Real communes of any list of French départements (needs the ``data`` extra).
+def cache_dir() -> Path:
+    """Cache folder for built data sets (``$TERRITORY_OPT_CACHE`` or ``~/.cache/territory_opt``)."""
+    env = os.environ.get("TERRITORY_OPT_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "territory_opt"
+
+
+def load_communes(
+    departements: Iterable[str] | None = None,
+    *,
+    region: str | None = None,
+    cache: bool = True,
+) -> gpd.GeoDataFrame:
+    """Real communes of French départements, a région, or all of metropolitan France.
+
+    Built from the ``data`` extra's source files on first use, then cached as a
+    GeoPackage in :func:`cache_dir` (the whole country, 34,742 communes, builds in
+    about 2 s and is ≈25 MB cached; nothing is downloaded).
 
     Parameters
     ----------
-    departements : iterable of str
-        INSEE département codes, e.g. ``["29", "56"]``.
+    departements : iterable of str, optional
+        INSEE département codes, e.g. ``["29", "56"]``. ``None`` with no ``region``
+        means all 96 metropolitan départements (Corsica included).
+    region : str, optional
+        An INSEE region code (``"28"``) or name (``"Normandie"``) instead.
+    cache : bool
+        Read/write the cache.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Index ``insee``; ``name``, ``departement``, ``population``, ``geometry_repaired``,
-        ``geometry`` (EPSG:4326).
+        Index ``insee``; ``name``, ``departement``, ``region``, ``epci``,
+        ``population``, ``geometry_repaired``, ``geometry`` (EPSG:4326).
+        ``attrs["dropped_no_geometry"]`` lists communes the source has no shape for.
     """
-    return read_communes_source(departements).set_index("insee")
+    if region is not None:
+        if departements is not None:
+            raise ValidationError("give departements or region, not both.")
+        deps = region_departements(region)
+    elif departements is None:
+        deps = list(METROPOLITAN)
+    else:
+        deps = sorted({str(d).zfill(2) for d in departements})
+    deps = sorted(deps)
+    if set(deps) == set(METROPOLITAN):
+        key = "communes_metropole"
+    else:
+        key = "communes_" + hashlib.sha1("_".join(deps).encode()).hexdigest()[:12]
+    path = cache_dir() / f"{key}.gpkg"
+    sidecar = path.with_suffix(".json")
+    if cache and path.exists() and sidecar.exists():
+        gdf = gpd.read_file(path).set_index("insee")
+        gdf.attrs.update(json.loads(sidecar.read_text()))
+        return gdf
+    gdf = read_communes_source(deps)
+    dropped = gdf.attrs.get("dropped_no_geometry", [])
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.gpkg")
+        tmp.unlink(missing_ok=True)
+        gdf.to_file(tmp, driver="GPKG")
+        tmp.replace(path)
+        sidecar.write_text(json.dumps({"dropped_no_geometry": dropped, "departements": deps}))
+    out = gdf.set_index("insee")
+    out.attrs["dropped_no_geometry"] = dropped
+    return out
