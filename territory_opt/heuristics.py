@@ -1,0 +1,625 @@
+"""Fast balanced, contiguous plans: region growing + local search.
+
+Works on plain arrays (a unit graph as neighbour lists, measures, bounds, a cost
+matrix) so that the MILP layer can use it as a warm start and as a fallback.
+
+Method
+------
+1. **Region growing** from the centres: the territory furthest below its target
+   (mean fill over the measures) takes its cheapest adjacent free unit, by a
+   row-normalised cost (units of zero weight borrow their neighbours' key).
+   ``allowed`` is respected; a caller's ``start`` plan is repaired (centres put back,
+   disallowed units and pieces cut off from their centre released) and regrown.
+2. **Tabu local search** on the lexicographic objective (total relative violation of
+   the bounds and of the disruption budget, then cost). One vectorised evaluation
+   covers every *subtree move*: a border unit goes to an adjacent territory together
+   with the units that depend on it for their connection to the centre (found from a
+   Tarjan DFS per territory; a unit nobody depends on is the single-unit move, a
+   non-articulation unit). Moving back is tabu for a few iterations.
+3. **Swaps / ejection pairs**: when no move improves, the best few moves are tried
+   together with the best follow-up move out of either territory touched (covers
+   swaps of border units) and kept only if the pair improves.
+4. **Recombination** of two adjacent territories: their union is re-split by a small
+   exact MILP (HiGHS, shortest-path contiguity), see ``_heuristics_recom``.
+5. Perturbation (random kicks from the best plan) and **restarts** from a noisy
+   growth while time remains; the best plan is kept.
+
+Deterministic for a given seed up to the time limit: the number of iterations done
+depends on the machine's speed, so two runs agree exactly only when the search stops
+on its own (convergence) before the limit, which is the case on small instances.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _heuristics_search as hs
+from ._heuristics_recom import lp_start, recombine
+
+__all__ = [
+    "HeuristicInstance",
+    "HeuristicResult",
+    "build_plan",
+    "choose_centres",
+    "dense_units",
+    "is_contiguous",
+]
+
+logger = logging.getLogger(__name__)
+
+_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class HeuristicInstance:
+    """Array view of a territory-design instance.
+
+    Attributes
+    ----------
+    neighbors : tuple of int arrays
+        ``neighbors[i]``: units adjacent to unit ``i`` (0..n-1); the graph is connected.
+    measures : (n, m) array
+        Measures to balance (non-negative).
+    lower, upper : (k, m) arrays
+        Per-territory bounds of each measure.
+    cost : (n, k) array
+        Cost of giving unit ``i`` to territory ``r`` (e.g. ``w_i d_ir^p``); minimised.
+    centres : (k,) int array
+        Unit holding each territory's centre; it must stay in that territory.
+    allowed : (n, k) bool array, optional
+        ``False``: unit ``i`` may not go to territory ``r`` (pruning, locks).
+    baseline : (n,) int array, optional
+        Territory of each unit in the current plan, ``-1`` for none.
+    disruption : (n,) array, optional
+        Weight lost when a unit leaves its baseline territory (e.g. accounts).
+    disruption_budget : float, optional
+        Hard cap on the disruption of the plan.
+    disruption_weight : float
+        Penalty per unit of disruption added to the cost.
+    """
+
+    neighbors: tuple[np.ndarray, ...]
+    measures: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    cost: np.ndarray
+    centres: np.ndarray
+    allowed: np.ndarray | None = None
+    baseline: np.ndarray | None = None
+    disruption: np.ndarray | None = None
+    disruption_budget: float | None = None
+    disruption_weight: float = 0.0
+
+    @property
+    def n(self) -> int:
+        return len(self.neighbors)
+
+    @property
+    def k(self) -> int:
+        return int(np.asarray(self.centres).shape[0])
+
+
+@dataclass(frozen=True)
+class HeuristicResult:
+    """Plan found by :func:`build_plan`.
+
+    ``feasible`` is checked independently of the search: every territory contiguous
+    and holding its centre, every bound and the budget met, ``allowed`` respected.
+    ``max_violation`` is the largest violation of a bound relative to that bound.
+    ``cost`` is ``sum cost[i, assignment[i]] + disruption_weight * disruption``.
+    ``trajectory`` holds ``(seconds, total violation, cost)`` each time the best plan
+    improved.
+    """
+
+    assignment: np.ndarray
+    feasible: bool
+    max_violation: float
+    cost: float
+    disruption: float
+    seconds: float
+    trajectory: tuple[tuple[float, float, float], ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def is_contiguous(
+    neighbors: tuple[np.ndarray, ...] | list[np.ndarray],
+    assignment: np.ndarray,
+    centres: np.ndarray,
+) -> bool:
+    """Whether every territory is connected and holds its centre.
+
+    Parameters
+    ----------
+    neighbors : sequence of int arrays
+        Adjacency lists of the unit graph.
+    assignment : (n,) int array
+        Territory of each unit.
+    centres : (k,) int array
+        Centre unit of each territory.
+    """
+    a = np.asarray(assignment, dtype=np.int64)
+    n = len(neighbors)
+    if a.shape != (n,):
+        return False
+    k = len(centres)
+    if ((a < 0) | (a >= k)).any():
+        return False
+    seen = np.zeros(n, dtype=bool)
+    for r, c in enumerate(np.asarray(centres, dtype=np.int64).tolist()):
+        if a[c] != r:
+            return False
+        stack = [c]
+        seen[c] = True
+        while stack:
+            v = stack.pop()
+            for w in np.asarray(neighbors[v]).tolist():
+                if not seen[w] and a[w] == r:
+                    seen[w] = True
+                    stack.append(w)
+    return bool(seen.all())
+
+
+def _evaluate(inst: HeuristicInstance, a: np.ndarray) -> tuple[bool, float, float, float]:
+    """(feasible, max relative violation, cost, disruption) of a plan, from scratch."""
+    n, k = inst.n, inst.k
+    meas = np.asarray(inst.measures, dtype=float).reshape(n, -1)
+    m = meas.shape[1]
+    S = np.zeros((k, m))
+    np.add.at(S, a, meas)
+    lower = np.asarray(inst.lower, dtype=float).reshape(k, m)
+    upper = np.asarray(inst.upper, dtype=float).reshape(k, m)
+    typical = np.where(meas.sum(axis=0) > 0, meas.sum(axis=0) / k, 1.0)
+    lo = np.maximum(lower - S, 0) / np.where(lower > 0, lower, typical)
+    up = np.maximum(S - upper, 0) / np.where(upper > 0, upper, typical)
+    viol = float(max(lo.max(initial=0.0), up.max(initial=0.0)))
+    dis = 0.0
+    if inst.baseline is not None and inst.disruption is not None:
+        base = np.asarray(inst.baseline)
+        dis = float(np.asarray(inst.disruption, dtype=float)[(base >= 0) & (a != base)].sum())
+    budget = inst.disruption_budget
+    if budget is not None and dis > budget + _TOL * max(1.0, abs(budget)):
+        viol = max(viol, (dis - budget) / (budget if budget > 0 else max(dis, 1.0)))
+    cost = float(np.asarray(inst.cost, dtype=float)[np.arange(n), a].sum())
+    cost += inst.disruption_weight * dis
+    ok_allowed = inst.allowed is None or bool(np.asarray(inst.allowed)[np.arange(n), a].all())
+    feasible = viol <= _TOL and ok_allowed and is_contiguous(inst.neighbors, a, inst.centres)
+    return feasible, (0.0 if viol <= _TOL else viol), cost, dis
+
+
+# --------------------------------------------------------------------------- dense units
+
+
+def dense_units(inst: HeuristicInstance, *, slack: float = 1.0) -> np.ndarray:
+    """Units too heavy for balance to be reachable with whole units.
+
+    A unit is returned when, for every territory it may join, some measure exceeds
+    ``slack`` times the territory's upper bound, counting the unit itself plus the
+    lightest chain of units joining it to that territory's centre (node-weighted
+    shortest path, a necessary condition for a contiguous territory holding both).
+    With ``slack=1`` these are the units that make the bounds unreachable; a smaller
+    ``slack`` (e.g. 0.8) also flags near-dense units worth splitting.
+
+    Returns
+    -------
+    (q,) int array
+        Sorted unit indices; the caller decides how to split them.
+    """
+    n, k = inst.n, inst.k
+    meas = np.asarray(inst.measures, dtype=float).reshape(n, -1)
+    m = meas.shape[1]
+    upper = np.asarray(inst.upper, dtype=float).reshape(k, m) * slack
+    allowed = np.ones((n, k), dtype=bool) if inst.allowed is None else np.asarray(inst.allowed)
+    fits = np.zeros(n, dtype=bool)
+    adj = [np.asarray(nb, dtype=np.int64).tolist() for nb in inst.neighbors]
+    centres = np.asarray(inst.centres, dtype=np.int64)
+    for r in range(k):
+        # quick accept: the unit alone with the centre fits in every measure
+        over = np.zeros(n, dtype=bool)
+        for mm in range(m):
+            dist = _node_weighted_dist(adj, meas[:, mm], int(centres[r]))
+            over |= dist > upper[r, mm] * (1 + _TOL)
+        fits |= allowed[:, r] & ~over
+    return np.flatnonzero(~fits)
+
+
+def _node_weighted_dist(adj: list[list[int]], w: np.ndarray, src: int) -> np.ndarray:
+    """Lightest path weight (both end units included) from ``src`` to every unit."""
+    n = len(adj)
+    dist = np.full(n, np.inf)
+    dist[src] = w[src]
+    wl = w.tolist()
+    dl = dist.tolist()
+    heap = [(dl[src], src)]
+    while heap:
+        dv, v = heapq.heappop(heap)
+        if dv > dl[v]:
+            continue
+        for u in adj[v]:
+            nd = dv + wl[u]
+            if nd < dl[u]:
+                dl[u] = nd
+                heapq.heappush(heap, (nd, u))
+    return np.asarray(dl)
+
+
+# --------------------------------------------------------------------------- search
+
+
+class _Search:
+    def __init__(self, d: hs._Data, rng: np.random.Generator, deadline: float, t0: float):
+        self.d = d
+        self.rng = rng
+        self.deadline = deadline
+        self.t0 = t0
+        self.best_a: np.ndarray | None = None
+        self.best_v = np.inf
+        self.best_c = np.inf
+        self.trajectory: list[tuple[float, float, float]] = []
+        self.guide = 1.0
+
+    def left(self) -> float:
+        return self.deadline - hs.now()
+
+    def offer(self, st: hs.State) -> bool:
+        if hs.better(st.V, st.cost, self.best_v, self.best_c):
+            self.best_v, self.best_c = st.V, st.cost
+            self.best_a = st.a.copy()
+            self.trajectory.append((hs.now() - self.t0, self.best_v, self.best_c))
+            return True
+        return False
+
+    # ---- tabu search over subtree moves -------------------------------------------
+    def tabu(
+        self, st: hs.State, stall: int, use_pairs: bool = True
+    ) -> tuple[np.ndarray, float, float]:
+        """Tabu search from ``st``; returns the best plan it visited (and leaves ``st`` at
+        the last one)."""
+        d = self.d
+        rng = self.rng
+        tabu = np.zeros((d.n, d.k), dtype=np.int64)
+        best_a, best_v, best_c = st.a.copy(), st.V, st.cost
+        it = 0
+        last = 0
+        while it - last < stall and hs.now() < self.deadline:
+            it += 1
+            units, to = st.candidates()
+            if len(units) == 0:
+                break
+            dV, dC, _, dQ = st.evaluate(units, to)
+            V0, C0 = st.V, st.cost
+            newV = V0 + dV
+            newC = C0 + dC
+            asp = (newV < best_v - _TOL) | (
+                (np.abs(newV - best_v) <= _TOL) & (newC < best_c - 1e-9 * max(1.0, abs(best_c)))
+            )
+            ok = (tabu[units, to] <= it) | asp
+            if not ok.any():
+                ok[:] = True
+            key = dV + self.guide * dQ if V0 > _TOL else dV
+            order = self._lex_order(key, dC, ok)
+            j = order[0]
+            improving = dV[j] < -_TOL or (dV[j] <= _TOL and dC[j] < -1e-9 * max(1.0, abs(C0)))
+            if not improving and use_pairs and self._pair_move(st, units, to, order[:4], tabu, it):
+                pass
+            else:
+                v, t = int(units[j]), int(to[j])
+                frm = st.al[v]
+                moved = st.move(v, t)
+                tabu[moved, frm] = it + 7 + int(rng.integers(0, 10))
+            if hs.better(st.V, st.cost, best_v, best_c):
+                best_a, best_v, best_c = st.a.copy(), st.V, st.cost
+                last = it
+                self.offer(st)
+        return best_a, best_v, best_c
+
+    def _lex_order(self, dV: np.ndarray, dC: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        dVr = np.where(ok, np.round(dV, 12), np.inf)
+        noise = self.rng.random(len(dV)) * 1e-12
+        return np.lexsort((dC + noise * (np.abs(dC) + 1.0), dVr))[: int(ok.sum())]
+
+    def _pair_move(
+        self,
+        st: hs.State,
+        units: np.ndarray,
+        to: np.ndarray,
+        first: np.ndarray,
+        tabu: np.ndarray,
+        it: int,
+    ) -> bool:
+        """Try the ``first`` moves each followed by the best move out of a touched
+        territory; keep the first pair that improves (swaps and short ejections)."""
+        V0, C0 = st.V, st.cost
+        for j in first.tolist():
+            v, t = int(units[j]), int(to[j])
+            frm = st.al[v]
+            moved = st.move(v, t)
+            u2, t2 = st.candidates()
+            sel = (st.a[u2] == t) | (st.a[u2] == frm)
+            sel &= ~np.isin(u2, moved) | (t2 != frm) | (st.a[u2] != t)
+            u2, t2 = u2[sel], t2[sel]
+            if len(u2):
+                dV2, dC2, _, _ = st.evaluate(u2, t2)
+                o = np.lexsort((dC2, np.round(dV2, 12)))[0]
+                if hs.better(st.V + dV2[o], st.cost + dC2[o], V0, C0):
+                    v2, q = int(u2[o]), int(t2[o])
+                    f2 = st.al[v2]
+                    moved2 = st.move(v2, q)
+                    tabu[moved, frm] = it + 7 + int(self.rng.integers(0, 10))
+                    tabu[moved2, f2] = it + 7 + int(self.rng.integers(0, 10))
+                    return True
+            st.relabel(moved, t, frm)
+        return False
+
+    # ---- recombination --------------------------------------------------------------
+    def recombine_pass(self, st: hs.State, per_pair: float) -> bool:
+        """One pass of MILP recombination over adjacent territory pairs."""
+        d = self.d
+        la, lb = st.a[d.eu], st.a[d.ev]
+        mask = la < lb
+        pairs = np.unique(la[mask] * d.k + lb[mask])
+        # most promising first: pairs holding the most cost "against the grain"
+        gain = []
+        for p in pairs.tolist():
+            a, b = divmod(p, d.k)
+            M = np.flatnonzero((st.a == a) | (st.a == b))
+            cur = d.cost[M, st.a[M]].sum()
+            gain.append(
+                cur - np.minimum(d.cost[M, a], d.cost[M, b]).sum() + st.viol[a] + st.viol[b]
+            )
+        improved = False
+        for idx in np.argsort(-np.asarray(gain), kind="stable").tolist():
+            if self.left() < 0.05:
+                break
+            if gain[idx] <= 1e-9 * max(1.0, st.cost):
+                continue
+            a, b = divmod(int(pairs[idx]), d.k)
+            if not (((st.a[d.eu] == a) & (st.a[d.ev] == b)).any()):
+                continue  # no longer adjacent after an earlier recombination
+            labels = recombine(st, a, b, min(per_pair, self.left() - 0.02))
+            if labels is None:
+                continue
+            changed = np.flatnonzero(labels != st.a)
+            if len(changed) == 0:
+                continue
+            old = st.a.copy()
+            V0, C0 = st.V, st.cost
+            st.set_assignment(labels, [a, b])
+            if hs.better(st.V, st.cost, V0, C0):
+                improved = True
+                self.offer(st)
+            else:
+                st.set_assignment(old, [a, b])
+        return improved
+
+    def kick(self, st: hs.State, moves: int) -> None:
+        """Random small subtree moves (perturbation)."""
+        for _ in range(moves):
+            units, to = st.candidates()
+            if len(units) == 0:
+                return
+            small = st.DET[units, : self.d.m].sum(axis=1)
+            cut = np.quantile(small, 0.5)
+            pick = np.flatnonzero(small <= cut)
+            j = int(self.rng.choice(pick))
+            st.move(int(units[j]), int(to[j]))
+
+
+def build_plan(
+    inst: HeuristicInstance,
+    *,
+    seed: int = 0,
+    time_limit: float = 10.0,
+    start: np.ndarray | None = None,
+    recombination: bool = True,
+    recombination_seconds: float = 0.5,
+    lp: bool = True,
+) -> HeuristicResult:
+    """Build a balanced, contiguous, compact plan.
+
+    Parameters
+    ----------
+    inst : HeuristicInstance
+        The instance (not modified).
+    seed : int
+        Seed of every random choice (tie-breaks, tabu tenures, kicks, restarts).
+    time_limit : float
+        Wall-clock seconds; the search stops earlier when it converges.
+    start : (n,) int array, optional
+        A plan to start from (e.g. the current alignment); repaired if needed.
+    recombination : bool
+        Use MILP recombination of adjacent territory pairs (needs ``highspy``).
+    recombination_seconds : float
+        HiGHS time limit per recombination.
+    lp : bool
+        Start from the rounded and repaired LP relaxation of the balanced assignment
+        (HiGHS) instead of plain region growing.
+
+    Returns
+    -------
+    HeuristicResult
+        The best plan found, balance first, then cost (including disruption weight).
+    """
+    t0 = hs.now()
+    deadline = t0 + float(time_limit)
+    d = hs.make_data(
+        inst.neighbors,
+        inst.measures,
+        inst.lower,
+        inst.upper,
+        inst.cost,
+        inst.centres,
+        inst.allowed,
+        inst.baseline,
+        inst.disruption,
+        inst.disruption_budget,
+        inst.disruption_weight,
+    )
+    rng = np.random.default_rng(seed)
+    search = _Search(d, rng, deadline, t0)
+    stall = max(60, min(3000, 2 * d.n))
+    attempt = 0
+    while search.left() > 0:
+        a0: np.ndarray | None = None
+        if attempt == 0 and start is not None:
+            a0 = hs.repair(d, start, rng)
+        elif attempt == 0 and inst.baseline is not None and inst.disruption_budget is not None:
+            a0 = hs.repair(d, np.asarray(inst.baseline), rng)
+        else:
+            if lp:
+                lp_cost = d.cost
+                if attempt > 0:
+                    lp_cost = d.cost * (1.0 + 0.3 * rng.random(d.cost.shape))
+                labels = lp_start(d, min(5.0, 0.5 * search.left()), lp_cost)
+                if labels is not None:
+                    a0 = hs.repair(d, labels, rng)
+            if a0 is None:
+                noise = 0.0 if attempt == 0 else 0.5
+                a0 = hs.grow(d, np.full(d.n, -1, dtype=np.int64), rng, noise=noise)
+        assert a0 is not None
+        st = hs.State(d, a0)
+        search.offer(st)
+        run_a, run_v, run_c = search.tabu(st, stall)
+        # perturb from the run's best while balance is not reached
+        kicks = 0
+        while run_v > _TOL and kicks < 6 and search.left() > 0:
+            kicks += 1
+            st.set_assignment(run_a, list(range(d.k)))
+            search.kick(st, 3 + 2 * kicks)
+            a2, v2, c2 = search.tabu(st, stall)
+            if hs.better(v2, c2, run_v, run_c):
+                run_a, run_v, run_c = a2, v2, c2
+                kicks = 0
+        # polish: recombination and tabu until neither improves
+        st.set_assignment(run_a, list(range(d.k)))
+        while search.left() > 0:
+            improved = False
+            if recombination:
+                improved |= search.recombine_pass(st, recombination_seconds)
+            v0, c0 = st.V, st.cost
+            a2, v2, c2 = search.tabu(st, max(30, stall // 2))
+            if hs.better(v2, c2, v0, c0):
+                improved = True
+            st.set_assignment(a2, list(range(d.k)))
+            if not improved:
+                break
+        attempt += 1
+        if search.best_v <= _TOL and d.n <= 200 and attempt >= 3:
+            break  # small instance: a few converged restarts are enough
+    assert search.best_a is not None
+    a = search.best_a
+    feasible, viol, cost, dis = _evaluate(inst, a)
+    seconds = hs.now() - t0
+    logger.info(
+        "heuristic: feasible=%s max_violation=%.4g cost=%.6g in %.2fs (%d restarts)",
+        feasible,
+        viol,
+        cost,
+        seconds,
+        attempt,
+    )
+    return HeuristicResult(
+        assignment=a.copy(),
+        feasible=feasible,
+        max_violation=viol,
+        cost=cost,
+        disruption=dis,
+        seconds=seconds,
+        trajectory=tuple(search.trajectory),
+    )
+
+
+# --------------------------------------------------------------------------- centres
+
+
+def choose_centres(
+    neighbors: tuple[np.ndarray, ...] | list[np.ndarray],
+    measures: np.ndarray,
+    cost_between_units: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    iterations: int = 20,
+) -> np.ndarray:
+    """Pick ``k`` centre units for a greenfield design (balanced k-medoids on the graph).
+
+    Seeds by weighted k-means++ on ``cost_between_units``, then alternates a balanced
+    contiguous assignment (region growing with equal targets of every measure) and a
+    medoid update (the unit of each territory minimising the measure-weighted cost to
+    its members), until the centres stop changing.
+
+    Parameters
+    ----------
+    neighbors : sequence of int arrays
+        Adjacency lists of the (connected) unit graph.
+    measures : (n,) or (n, m) array
+        Measures to balance; their sum weights the medoid cost.
+    cost_between_units : (n, n) array
+        Cost of serving unit ``j`` from a centre at unit ``i`` (``[i, j]``), e.g. squared km.
+    k : int
+        Number of centres.
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    (k,) int array
+        Distinct unit indices.
+    """
+    n = len(neighbors)
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and the number of units ({n}), not {k}.")
+    meas = np.asarray(measures, dtype=float).reshape(n, -1)
+    C = np.asarray(cost_between_units, dtype=float)
+    if C.shape != (n, n):
+        raise ValueError(f"cost_between_units must be ({n}, {n}), not {C.shape}.")
+    w = meas.sum(axis=1)
+    w = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / n)
+    w = 0.9 * w + 0.1 / n  # every unit has some pull (zero-measure units still need territories)
+    rng = np.random.default_rng(seed)
+    centres = [int(rng.choice(n, p=w))]
+    for _ in range(1, k):
+        dmin = C[centres].min(axis=0)
+        p = w * dmin
+        p[centres] = 0
+        centres.append(int(rng.choice(n, p=p / p.sum())) if p.sum() > 0 else int(np.argmax(p)))
+    cen = np.asarray(centres, dtype=np.int64)
+    total = meas.sum(axis=0)
+    target = np.tile(total / k, (k, 1))
+    for _ in range(iterations):
+        inst = HeuristicInstance(
+            neighbors=tuple(np.asarray(nb) for nb in neighbors),
+            measures=meas,
+            lower=target * 0.999,
+            upper=target * 1.001,
+            cost=(C[cen].T * w[:, None]),
+            centres=cen,
+        )
+        d = hs.make_data(
+            inst.neighbors,
+            meas,
+            inst.lower,
+            inst.upper,
+            inst.cost,
+            cen,
+            None,
+            None,
+            None,
+            None,
+            0.0,
+        )
+        a = hs.grow(d, np.full(n, -1, dtype=np.int64), rng)
+        new = cen.copy()
+        for r in range(k):
+            members = np.flatnonzero(a == r)
+            sub = C[np.ix_(members, members)] @ w[members]
+            new[r] = members[int(np.argmin(sub))]
+        if len(set(new.tolist())) < k or np.array_equal(new, cen):
+            break
+        cen = new
+    return cen

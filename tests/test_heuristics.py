@@ -1,0 +1,249 @@
+"""Tests of the construction heuristic and local search (array level)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from territory_opt.heuristics import (
+    HeuristicInstance,
+    HeuristicResult,
+    build_plan,
+    choose_centres,
+    dense_units,
+    is_contiguous,
+)
+
+
+def grid(rows: int, cols: int) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    nb = []
+    for i in range(rows):
+        for j in range(cols):
+            lst = []
+            if i > 0:
+                lst.append((i - 1) * cols + j)
+            if i < rows - 1:
+                lst.append((i + 1) * cols + j)
+            if j > 0:
+                lst.append(i * cols + j - 1)
+            if j < cols - 1:
+                lst.append(i * cols + j + 1)
+            nb.append(np.asarray(lst, dtype=np.int64))
+    xy = np.asarray([(i, j) for i in range(rows) for j in range(cols)], dtype=float)
+    return tuple(nb), xy
+
+
+def make_instance(
+    nb: tuple[np.ndarray, ...],
+    xy: np.ndarray,
+    centres: np.ndarray,
+    measures: np.ndarray,
+    tol: float,
+    **kw: object,
+) -> HeuristicInstance:
+    k = len(centres)
+    target = np.tile(measures.sum(axis=0) / k, (k, 1))
+    d2 = ((xy[:, None, :] - xy[centres][None, :, :]) ** 2).sum(axis=2)
+    return HeuristicInstance(
+        neighbors=nb,
+        measures=measures,
+        lower=target * (1 - tol),
+        upper=target * (1 + tol),
+        cost=measures[:, :1] * d2,
+        centres=np.asarray(centres),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def independent_check(inst: HeuristicInstance, res: HeuristicResult) -> bool:
+    """Feasibility recomputed from scratch with plain loops."""
+    a = res.assignment
+    k = len(inst.centres)
+    for r in range(k):
+        members = {i for i in range(inst.n) if a[i] == r}
+        c = int(inst.centres[r])
+        if c not in members:
+            return False
+        seen, stack = {c}, [c]
+        while stack:
+            v = stack.pop()
+            for w in inst.neighbors[v]:
+                if int(w) in members and int(w) not in seen:
+                    seen.add(int(w))
+                    stack.append(int(w))
+        if seen != members:
+            return False
+        tot = inst.measures[list(members)].sum(axis=0)
+        if (tot < inst.lower[r] - 1e-9).any() or (tot > inst.upper[r] + 1e-9).any():
+            return False
+    if inst.allowed is not None and not all(inst.allowed[i, a[i]] for i in range(inst.n)):
+        return False
+    if inst.disruption_budget is not None:
+        assert inst.baseline is not None and inst.disruption is not None
+        moved = sum(inst.disruption[i] for i in range(inst.n) if a[i] != inst.baseline[i])
+        if moved > inst.disruption_budget + 1e-9:
+            return False
+    return True
+
+
+def test_is_contiguous_detects_broken_territories() -> None:
+    nb, _ = grid(1, 4)
+    assert is_contiguous(nb, np.array([0, 0, 1, 1]), np.array([0, 3]))
+    assert not is_contiguous(nb, np.array([0, 1, 0, 1]), np.array([0, 3]))
+    assert not is_contiguous(nb, np.array([0, 0, 1, 1]), np.array([3, 0]))  # centres swapped
+
+
+@pytest.mark.parametrize(("rows", "cols", "centres"), [(4, 4, [0, 15]), (6, 6, [0, 5, 30, 35])])
+def test_grid_reaches_perfect_balance(rows: int, cols: int, centres: list[int]) -> None:
+    # unit weights: a perfectly balanced partition exists (halves / quadrants)
+    nb, xy = grid(rows, cols)
+    inst = make_instance(nb, xy, np.asarray(centres), np.ones((rows * cols, 1)), tol=0.0)
+    res = build_plan(inst, seed=0, time_limit=10)
+    assert res.feasible
+    assert res.max_violation == 0.0
+    assert independent_check(inst, res)
+    sizes = np.bincount(res.assignment, minlength=len(centres))
+    assert (sizes == rows * cols // len(centres)).all()
+
+
+def test_two_measures_quadrants_are_optimal() -> None:
+    nb, xy = grid(6, 6)
+    rng = np.random.default_rng(3)
+    w = rng.integers(1, 4, size=(36, 1)).astype(float)
+    meas = np.hstack([w, np.ones((36, 1))])
+    inst = make_instance(nb, xy, np.array([0, 5, 30, 35]), meas, tol=0.25)
+    res = build_plan(inst, seed=1, time_limit=10)
+    assert res.feasible and independent_check(inst, res)
+    assert res.cost == pytest.approx(float(inst.cost[np.arange(36), res.assignment].sum()))
+    assert res.trajectory and res.trajectory[-1][2] >= 0
+
+
+def test_deterministic_for_a_seed() -> None:
+    nb, xy = grid(7, 7)
+    rng = np.random.default_rng(0)
+    meas = rng.uniform(0.5, 2.0, size=(49, 2))
+    inst = make_instance(nb, xy, np.array([0, 6, 42, 48, 24]), meas, tol=0.1)
+    r1 = build_plan(inst, seed=5, time_limit=20)
+    r2 = build_plan(inst, seed=5, time_limit=20)
+    assert np.array_equal(r1.assignment, r2.assignment)
+    assert r1.cost == r2.cost
+
+
+def test_disruption_budget_is_respected() -> None:
+    nb, xy = grid(6, 6)
+    meas = np.ones((36, 1))
+    baseline = np.where(np.arange(36) % 6 < 4, 0, 1)  # unbalanced: 24 vs 12
+    inst = make_instance(
+        nb,
+        xy,
+        np.array([0, 5]),
+        meas,
+        tol=0.5,
+        baseline=baseline,
+        disruption=np.ones(36),
+        disruption_budget=4.0,
+    )
+    res = build_plan(inst, seed=0, time_limit=10)
+    assert res.feasible and independent_check(inst, res)
+    assert res.disruption <= 4.0
+    # a heavy disruption weight keeps the baseline where balance allows it
+    inst_w = make_instance(
+        nb,
+        xy,
+        np.array([0, 5]),
+        meas,
+        tol=0.5,
+        baseline=baseline,
+        disruption=np.ones(36),
+        disruption_weight=1e6,
+    )
+    res_w = build_plan(inst_w, seed=0, time_limit=10)
+    assert res_w.feasible and res_w.disruption == 0.0
+
+
+def test_start_plan_is_repaired() -> None:
+    nb, xy = grid(5, 5)
+    inst = make_instance(nb, xy, np.array([0, 24]), np.ones((25, 1)), tol=0.1)
+    bad = np.zeros(25, dtype=np.int64)  # centre 24 in the wrong territory
+    res = build_plan(inst, seed=0, time_limit=10, start=bad)
+    assert res.feasible and independent_check(inst, res)
+
+
+def test_dense_units() -> None:
+    nb, xy = grid(4, 4)
+    meas = np.ones((16, 1))
+    meas[10] = 20.0  # alone above any territory's upper bound
+    inst = make_instance(nb, xy, np.array([0, 15]), meas, tol=0.05)
+    assert dense_units(inst).tolist() == [10]
+    meas[10] = 1.0
+    inst = make_instance(nb, xy, np.array([0, 15]), meas, tol=0.05)
+    assert dense_units(inst).size == 0
+
+
+def test_choose_centres_spreads_over_grid() -> None:
+    nb, xy = grid(8, 8)
+    C = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
+    cen = choose_centres(nb, np.ones(64), C, 4, seed=0)
+    assert len(set(cen.tolist())) == 4
+    quadrant = {(int(xy[c, 0]) // 4, int(xy[c, 1]) // 4) for c in cen}
+    assert len(quadrant) >= 3
+
+
+@st.composite
+def random_instances(draw: st.DrawFn) -> tuple[HeuristicInstance, int]:
+    rows = draw(st.integers(3, 6))
+    cols = draw(st.integers(3, 6))
+    n = rows * cols
+    k = draw(st.integers(2, min(4, n // 3)))
+    seed = draw(st.integers(0, 10_000))
+    rng = np.random.default_rng(seed)
+    nb, xy = grid(rows, cols)
+    # drop a few grid edges (keeping connectivity) for irregular graphs
+    lists = [set(a.tolist()) for a in nb]
+    for _ in range(draw(st.integers(0, n // 3))):
+        i = int(rng.integers(n))
+        if len(lists[i]) > 1:
+            j = int(rng.choice(sorted(lists[i])))
+            lists[i].discard(j)
+            lists[j].discard(i)
+            if not is_contiguous(
+                tuple(np.asarray(sorted(s)) for s in lists), np.zeros(n, dtype=int), np.array([0])
+            ):
+                lists[i].add(j)
+                lists[j].add(i)
+    nbs = tuple(np.asarray(sorted(s), dtype=np.int64) for s in lists)
+    centres = rng.choice(n, size=k, replace=False)
+    meas = rng.uniform(0.2, 2.0, size=(n, 2))
+    allowed = None
+    if draw(st.booleans()):
+        allowed = rng.random((n, k)) > 0.2
+    tol = draw(st.sampled_from([0.05, 0.2, 0.5]))
+    inst = make_instance(nbs, xy, centres, meas, tol=tol, allowed=allowed)
+    return inst, seed
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(random_instances())
+def test_invariants_on_random_graphs(case: tuple[HeuristicInstance, int]) -> None:
+    inst, seed = case
+    measures_before = inst.measures.copy()
+    res = build_plan(inst, seed=seed % 7, time_limit=1.0)
+    a = res.assignment
+    assert a.shape == (inst.n,)
+    assert ((a >= 0) & (a < inst.k)).all()  # every unit assigned exactly once
+    assert is_contiguous(inst.neighbors, a, inst.centres)
+    assert (a[inst.centres] == np.arange(inst.k)).all()
+    if inst.allowed is not None:
+        # allowed may only be broken where a unit cannot reach any allowed territory
+        bad = ~inst.allowed[np.arange(inst.n), a]
+        assert not (bad & res.feasible).any()
+    assert res.feasible == independent_check(inst, res)
+    assert (res.max_violation == 0.0) or not res.feasible
+    assert np.array_equal(inst.measures, measures_before)
