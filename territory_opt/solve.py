@@ -1,0 +1,927 @@
+"""Solve a :class:`~territory_opt.problem.TerritoryProblem`: the :func:`optimize` entry point.
+
+Pipeline
+--------
+1. **Pre-checks** (:func:`precheck`): cheap necessary conditions (a unit larger than any
+   territory's upper bound, lower bounds adding up to more than the total, a rep whose
+   reachable units cannot reach its lower bound, locks overfilling a territory, a
+   disruption budget below what pruning/locks force). Failing ones raise
+   :class:`~territory_opt.exceptions.InfeasibleError` before any solve.
+2. **Warm start**: the construction heuristic of :mod:`territory_opt.heuristics` (when
+   installed) builds a plan; it is passed to the solver as a MIP start and its
+   assignments are always kept by the pruning, so pruning never loses it.
+3. **Pruning** (``nearest`` / ``radius``): each unit keeps its nearest centres (plus
+   its home, baseline rep, lock and warm-start rep). If the pre-checks fail on the pruned
+   problem, or the solver proves it infeasible, the problem is re-solved *unpruned* and
+   the report says so: pruning never makes a feasible problem infeasible silently.
+4. **MILP** with HiGHS (``highspy`` directly: bulk model load, MIP start, real
+   ``mip_dual_bound`` / ``mip_gap``) or CBC (PuLP's bundled ``PULP_CBC_CMD``; the bound
+   and gap are parsed from its log). ``"cuts"`` contiguity loops solve → separate → re-solve.
+5. **Lexicographic tie-break** (``problem.tie_break``): optimise the other objective with
+   the main one held at its proven optimum.
+6. If infeasible, **diagnose** by relaxing constraint groups (disruption budget,
+   contiguity, balance) and raise :class:`InfeasibleError` with sentences.
+
+Status is ``"optimal"`` only when the solver *proved* optimality (|objective - bound| <= 1e-6 max(1, |objective|));
+``"feasible"`` for a plan with a larger or unknown gap (e.g. stopped at the requested
+gap or the time limit), ``"infeasible"`` or ``"no_solution"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .alignment import Alignment, SolveReport
+from .contiguity import cut_rows
+from .exceptions import InfeasibleError, SolverError, ValidationError
+from .model import MilpModel, allowed_mask, build_model, start_vector
+from .problem import TerritoryProblem
+
+__all__ = ["SOLVERS", "diagnose", "optimize", "precheck", "solve_model"]
+
+logger = logging.getLogger(__name__)
+
+SOLVERS = ("highs", "cbc")
+_OPT_GAP = 1e-6
+_HIGHS_BANNER_DONE = False
+
+
+@dataclass(frozen=True)
+class _Raw:
+    status: str
+    values: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    message: str = ""
+
+
+# ---------------------------------------------------------------------- solvers
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence the C-level stdout (HiGHS prints its banner when first constructed)."""
+    try:
+        fd = os.dup(1)
+    except OSError:  # pragma: no cover - no stdout
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+def _new_highs() -> Any:
+    global _HIGHS_BANNER_DONE
+    import highspy
+
+    if _HIGHS_BANNER_DONE:
+        return highspy.Highs()
+    with _quiet_stdout():
+        h = highspy.Highs()
+    _HIGHS_BANNER_DONE = True
+    return h
+
+
+def _reset_scheduler(h: Any) -> None:
+    for name in ("resetThreadScheduler", "resetGlobalScheduler"):
+        fn = getattr(h, name, None)
+        if fn is None:
+            continue
+        try:
+            fn(True)
+        except TypeError:
+            fn()
+        return
+
+
+def _run_highs(
+    model: MilpModel,
+    *,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    seed: int,
+    start: np.ndarray | None,
+) -> _Raw:
+    import highspy
+
+    t0 = time.perf_counter()
+    h = _new_highs()
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", False)
+
+    def _log(event: Any) -> None:
+        msg = str(getattr(event, "message", "")).rstrip()
+        if msg:
+            logger.debug("highs: %s", msg)
+
+    h.cbLogging += _log
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = model.n_cols
+    lp.num_row_ = model.n_rows
+    lp.col_cost_ = model.c.astype(float)
+    lp.col_lower_ = np.where(np.isfinite(model.col_lower), model.col_lower, -inf)
+    lp.col_upper_ = np.where(np.isfinite(model.col_upper), model.col_upper, inf)
+    lp.row_lower_ = np.where(np.isfinite(model.row_lower), model.row_lower, -inf)
+    lp.row_upper_ = np.where(np.isfinite(model.row_upper), model.row_upper, inf)
+    lp.offset_ = float(model.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = model.n_cols
+    lp.a_matrix_.num_row_ = model.n_rows
+    lp.a_matrix_.start_ = model.start.astype(np.int32)
+    lp.a_matrix_.index_ = model.index.astype(np.int32)
+    lp.a_matrix_.value_ = model.value.astype(float)
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+        for b in model.integer.tolist()
+    ]
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise SolverError("HiGHS rejected the model (passModel failed).")
+    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
+    h.setOptionValue("mip_rel_gap", float(gap))
+    h.setOptionValue("threads", int(threads))
+    # HiGHS keeps one process-wide thread scheduler: if another Highs object (e.g. the
+    # heuristic's sub-MIPs) started it with another thread count, run() fails. Reset it.
+    _reset_scheduler(h)
+    h.setOptionValue("random_seed", int(seed))
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = [float(v) for v in start]
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    MS = highspy.HighsModelStatus
+    has_sol = int(info.primal_solution_status) == 2
+    values = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
+    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    obj = float(info.objective_function_value) if has_sol else None
+    gap_v = float(info.mip_gap) if has_sol and np.isfinite(info.mip_gap) else None
+    if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
+        return _Raw(
+            "infeasible", None, None, bound, None, seconds, "HiGHS proved the model infeasible"
+        )
+    if not has_sol:
+        return _Raw(
+            "no_solution",
+            None,
+            None,
+            bound,
+            None,
+            seconds,
+            f"HiGHS stopped ({h.modelStatusToString(ms)}) without a plan",
+        )
+    proven = ms == MS.kOptimal and _proven(obj, bound)
+    status = "optimal" if proven else "feasible"
+    return _Raw(status, values, obj, bound, gap_v, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
+
+
+_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
+_CBC_OBJ = re.compile(r"^Objective value:\s+(\S+)", re.M)
+_CBC_LB = re.compile(r"^Lower bound:\s+(\S+)", re.M)
+_CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)")
+
+
+def _run_cbc(
+    model: MilpModel,
+    *,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    seed: int,
+    start: np.ndarray | None,
+) -> _Raw:
+    import pulp
+
+    t0 = time.perf_counter()
+    bare = dataclasses.replace(model, offset=0.0)
+    prob, vars_ = bare.to_pulp()
+    if start is not None:
+        for v, val in zip(vars_, start.tolist(), strict=True):
+            v.setInitialValue(round(val) if v.cat != pulp.LpContinuous else val)
+    with tempfile.TemporaryDirectory(prefix="territory_cbc_") as tmp:
+        log_path = Path(tmp) / "cbc.log"
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=max(time_limit, 1.0),
+            gapRel=gap,
+            threads=int(threads),
+            warmStart=start is not None,
+            logPath=str(log_path),
+            keepFiles=False,
+        )
+        try:
+            prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            raise SolverError(f"CBC failed: {exc}") from exc
+        text = log_path.read_text() if log_path.exists() else ""
+    for line in text.splitlines():
+        if line.strip():
+            logger.debug("cbc: %s", line.rstrip())
+    seconds = time.perf_counter() - t0
+    result = (_CBC_RESULT.findall(text) or [""])[-1].strip()
+    obj_m = _CBC_OBJ.findall(text)
+    lb_m = _CBC_LB.findall(text)
+    bp = _CBC_BEST_POSSIBLE.findall(text)
+    if (
+        "infeasible" in result.lower()
+        or "problem is infeasible" in text.lower()
+        or prob.status == pulp.LpStatusInfeasible
+    ):
+        return _Raw("infeasible", None, None, None, None, seconds, f"CBC: {result}")
+    values = np.array([v.varValue if v.varValue is not None else 0.0 for v in vars_], dtype=float)
+    has_sol = (
+        bool(obj_m) and "no feasible" not in text.lower()[-2000:] and prob.sol_status in (1, 2)
+    )
+    bound: float | None = None
+    if lb_m:
+        bound = float(lb_m[-1]) + model.offset
+    elif bp:
+        bound = float(bp[-1]) + model.offset
+    if not has_sol:
+        return _Raw("no_solution", None, None, bound, None, seconds, f"CBC: {result or 'no plan'}")
+    obj = float(obj_m[-1]) + model.offset
+    if result.startswith("Optimal solution found") and not lb_m:
+        bound = obj if "gap" not in result.lower() else bound
+    gap_v = None if bound is None else abs(obj - bound) / max(abs(obj), 1e-10)
+    proven = _proven(obj, bound)
+    return _Raw(
+        "optimal" if proven else "feasible", values, obj, bound, gap_v, seconds, f"CBC: {result}"
+    )
+
+
+def _proven(obj: float | None, bound: float | None) -> bool:
+    """Optimality proven: bound within 1e-6 (relative to max(1, |obj|)) of the objective."""
+    if obj is None or bound is None:
+        return False
+    return abs(obj - bound) <= _OPT_GAP * max(1.0, abs(obj))
+
+
+def solve_model(
+    model: MilpModel,
+    solver: str = "highs",
+    *,
+    time_limit: float = 60.0,
+    gap: float = 0.005,
+    threads: int = 1,
+    seed: int = 0,
+    start: np.ndarray | None = None,
+) -> _Raw:
+    """Solve a :class:`~territory_opt.model.MilpModel` with ``"highs"`` or ``"cbc"``.
+
+    Returns a private record with ``status``, ``values``, ``objective``, ``bound``,
+    ``gap``, ``seconds`` and ``message``; :func:`optimize` is the public entry point.
+    """
+    name = _solver_name(solver)
+    run = _run_highs if name == "highs" else _run_cbc
+    raw = run(model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start)
+    logger.info(
+        "%s: %s, objective %s, bound %s, gap %s, %.1f s",
+        name,
+        raw.status,
+        _fmt(raw.objective),
+        _fmt(raw.bound),
+        _fmt(raw.gap),
+        raw.seconds,
+    )
+    return raw
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.6g}"
+
+
+def _solver_name(solver: str) -> str:
+    name = str(solver).lower()
+    if name not in SOLVERS:
+        raise ValidationError(f"unknown solver {solver!r}: use 'highs' or 'cbc'.")
+    return name
+
+
+# ---------------------------------------------------------------------- pre-checks
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g} %"
+
+
+def _reachable(problem: TerritoryProblem, allowed: np.ndarray, c: int) -> np.ndarray:
+    ok = allowed[:, c].copy()
+    root = int(problem.roots[c])
+    if problem.contiguity is None or root < 0:
+        return ok
+    from .contiguity import _bfs_within
+
+    d = _bfs_within(problem.neighbors(), root, ok)
+    return np.asarray(np.isfinite(d))
+
+
+def precheck(problem: TerritoryProblem, allowed: np.ndarray | None = None) -> list[str]:
+    """Necessary conditions for feasibility; one sentence per violated condition.
+
+    Parameters
+    ----------
+    problem : TerritoryProblem
+    allowed : numpy.ndarray, optional
+        Allowed assignments (pruning); default none pruned.
+
+    Returns
+    -------
+    list of str
+        Empty when no impossibility was detected (which does not prove feasibility).
+    """
+    mask = allowed_mask(problem) if allowed is None else allowed
+    out: list[str] = []
+    a = problem.balance_matrix()
+    lo, hi = problem.bounds()
+    totals = a.sum(axis=0)
+    T = problem.targets()
+    k = problem.k
+    rep_label = (
+        (lambda c: f"rep {problem.rep_ids[c]!r}")
+        if not problem.free_centres
+        else (lambda c: f"centre {problem.unit_ids[int(problem.roots[c])]!r}")
+    )
+    for m, bal in enumerate(problem.balance):
+        if not bal.hard or totals[m] <= 0:
+            continue
+        name = bal.measure
+        A = totals[m]
+        cap = np.where(mask, hi[None, :, m], -np.inf).max(axis=1)
+        big = np.flatnonzero(a[:, m] > cap + 1e-9 * max(A, 1.0))
+        for i in big[:5].tolist():
+            out.append(
+                f"unit {problem.unit_ids[i]!r} alone holds {_pct(a[i, m] / A)} of {name} but a territory it may join "
+                f"may hold at most {_pct(cap[i] / A)}"
+            )
+        if problem.free_centres:
+            if k * lo[0, m] > A * (1 + 1e-9):
+                out.append(
+                    f"the {k} territories' lower bounds for {name} add up to {_pct(k * lo[0, m] / A)} of the total"
+                )
+            if k * hi[0, m] < A * (1 - 1e-9):
+                out.append(
+                    f"the {k} territories' upper bounds for {name} add up to only {_pct(k * hi[0, m] / A)} of the total"
+                )
+            continue
+        if lo[:, m].sum() > A * (1 + 1e-9):
+            out.append(
+                f"the territories' lower bounds for {name} add up to {_pct(lo[:, m].sum() / A)} of the total"
+            )
+        if hi[:, m].sum() < A * (1 - 1e-9):
+            out.append(
+                f"the territories' upper bounds for {name} add up to only {_pct(hi[:, m].sum() / A)} of the total"
+            )
+        for c in range(problem.n_columns):
+            reach = _reachable(problem, mask, c)
+            got = float(a[reach, m].sum())
+            if got < lo[c, m] * (1 - 1e-9):
+                out.append(
+                    f"{rep_label(c)}'s reachable units sum to at most {_pct(got / T[c, m])} of its {name} target "
+                    f"(needs at least {_pct(lo[c, m] / T[c, m])})"
+                    + (
+                        "; pruning or contiguity cuts it off"
+                        if problem.contiguity is not None
+                        else ""
+                    )
+                )
+            forced = mask[:, c] & (mask.sum(axis=1) == 1)
+            held = float(a[forced, m].sum())
+            if held > hi[c, m] * (1 + 1e-9):
+                out.append(
+                    f"units locked to {rep_label(c)} (with its home) hold {_pct(held / T[c, m])} of its {name} target, "
+                    f"above the upper bound {_pct(hi[c, m] / T[c, m])}"
+                )
+    v = problem.disruption_values()
+    if v is not None and problem.disruption_budget is not None and problem.baseline is not None:
+        b = np.asarray(problem.baseline)
+        must = (b >= 0) & ~mask[np.arange(problem.n_units), np.clip(b, 0, None)]
+        forced = float(v[must].sum())
+        total = float(problem.measures[problem.disruption].sum()) if problem.disruption else 1.0
+        if forced > problem.disruption_budget + 1e-9:
+            out.append(
+                f"disruption budget {problem.disruption_budget:g} ({_pct(problem.disruption_budget / total)}) is below the "
+                f"minimum {forced:g} ({_pct(forced / total)}) forced by locks/homes/pruning"
+            )
+    return out
+
+
+def diagnose(
+    problem: TerritoryProblem, solver: str = "highs", *, time_limit: float = 30.0, threads: int = 1
+) -> list[str]:
+    """Explain why ``problem`` is infeasible: pre-checks, then relaxation solves.
+
+    Relaxes one constraint group at a time (disruption budget; contiguity; hard balance
+    made soft) and says which relaxation restores feasibility and by how much.
+
+    Returns
+    -------
+    list of str
+        Sentences (possibly empty if nothing conclusive was found in the time limit).
+    """
+    out = precheck(problem)
+    if out:
+        return out
+    each = max(time_limit / 3.0, 1.0)
+    if problem.disruption_budget is not None and problem.disruption is not None:
+        relaxed = problem.replace(
+            disruption_budget=None, objective="disruption", disruption_weight=0.0, tie_break=False
+        )
+        raw, model, _ = _solve_plain(
+            relaxed, solver, time_limit=each, gap=0.0, threads=threads, seed=0, start=None
+        )
+        total = float(problem.measures[problem.disruption].sum())
+        budget = problem.disruption_budget
+        if raw.status == "optimal" and raw.objective is not None:
+            out.append(
+                f"disruption budget {budget:g} ({_pct(budget / total)}) is below the minimum {raw.objective:.6g} "
+                f"({_pct(raw.objective / total)}) needed"
+            )
+            return out
+        if raw.bound is not None and raw.bound > budget + 1e-9:
+            out.append(
+                f"disruption budget {budget:g} ({_pct(budget / total)}) is below the minimum needed, which is at "
+                f"least {raw.bound:.6g} ({_pct(raw.bound / total)})"
+            )
+            return out
+        if raw.status == "infeasible":
+            problem = problem.replace(disruption_budget=None)
+        else:
+            out.append(
+                "the disruption budget may be too tight (no conclusion within the time limit)"
+            )
+    if problem.contiguity is not None:
+        relaxed = problem.replace(contiguity=None, tie_break=False)
+        raw, _, _ = _solve_plain(
+            relaxed, solver, time_limit=each, gap=1.0, threads=threads, seed=0, start=None
+        )
+        if raw.status in ("optimal", "feasible"):
+            out.append(
+                "the balance bounds can be met, but not with contiguous territories rooted at the homes "
+                f"(contiguity mode {problem.contiguity!r}); widen the tolerances"
+                + (
+                    " or use the exact 'flow'/'cuts' mode (shortest-path constraints restrict the plans)"
+                    if problem.contiguity == "sp"
+                    else ""
+                )
+            )
+            return out
+    hard = [b for b in problem.balance if b.hard]
+    if hard:
+        soft = tuple(dataclasses.replace(b, penalty=1.0) if b.hard else b for b in problem.balance)
+        relaxed = problem.replace(
+            balance=soft,
+            objective="cost",
+            tie_break=False,
+            disruption_budget=None,
+            disruption_weight=0.0,
+        )
+        zero_cost = dataclasses.replace(relaxed, cost=np.zeros_like(relaxed.cost), _cache={})
+        raw, model, _ = _solve_plain(
+            zero_cost, solver, time_limit=each, gap=0.0, threads=threads, seed=0, start=None
+        )
+        if raw.values is not None:
+            dev = model.evaluate(raw.values).get("penalty", 0.0)
+            out.append(
+                f"the balance tolerances cannot all be met: the smallest total excess over the bounds is "
+                f"{_pct(dev)} of a target (summed over territories and measures)"
+            )
+    return out
+
+
+# ---------------------------------------------------------------------- warm start
+
+
+def _heuristic_plan(
+    problem: TerritoryProblem, *, seed: int, time_limit: float
+) -> tuple[np.ndarray | None, bool, str]:
+    """Column index per unit from the construction heuristic, or ``None``."""
+    try:
+        from . import heuristics
+    except ImportError:
+        return None, False, "no heuristic module: solved without warm start"
+    try:
+        centres: list[int] | None = None
+        if problem.free_centres:
+            if problem.n_columns != problem.n_units or not np.array_equal(
+                problem.roots, np.arange(problem.n_units)
+            ):
+                return None, False, "warm start skipped: free centres with a candidate subset"
+            chosen = heuristics.choose_centres(
+                problem.neighbors(),
+                problem.balance_matrix(),
+                np.asarray(problem.cost),
+                problem.k,
+                seed=seed,
+            )
+            centres = [int(c) for c in np.asarray(chosen).tolist()]
+        inst = problem.to_heuristic_instance(centres=centres)
+        res = heuristics.build_plan(inst, seed=seed, time_limit=time_limit)
+    except Exception as exc:  # the heuristic is an optional helper: never fail the solve
+        logger.warning("heuristic failed (%s): solving without warm start", exc)
+        return None, False, f"heuristic failed: {exc}"
+    asg = np.asarray(res.assignment, dtype=np.int64)
+    if centres is not None:
+        asg = np.asarray(centres, dtype=np.int64)[asg]
+    msg = f"heuristic plan in {res.seconds:.1f} s: {'feasible' if res.feasible else f'violation {res.max_violation:.3g}'}, cost {res.cost:.6g}"
+    logger.info(msg)
+    return asg, bool(res.feasible), msg
+
+
+# ---------------------------------------------------------------------- solve stages
+
+
+def _decode(model: MilpModel, values: np.ndarray) -> np.ndarray:
+    xv = np.where(model.x >= 0, values[np.clip(model.x, 0, None)], -1.0)
+    return np.asarray(np.argmax(xv, axis=1), dtype=np.int64)
+
+
+def _start_for(
+    problem: TerritoryProblem, model: MilpModel, plan: np.ndarray | None
+) -> np.ndarray | None:
+    if plan is None:
+        return None
+    vals = start_vector(problem, model, plan)
+    viol = model.max_violation(vals)
+    if viol > 1e-6:
+        logger.info("warm start violates the model by %.3g: passed as a partial hint only", viol)
+        return vals if viol < np.inf else None
+    return vals
+
+
+def _solve_plain(
+    problem: TerritoryProblem,
+    solver: str,
+    *,
+    time_limit: float,
+    gap: float,
+    threads: int,
+    seed: int,
+    start: np.ndarray | None,
+    allowed: np.ndarray | None = None,
+) -> tuple[_Raw, MilpModel, np.ndarray | None]:
+    """Build and solve (with the cut loop for ``"cuts"``); return raw result, model, plan."""
+    t0 = time.perf_counter()
+    model = build_model(problem, allowed)
+    sv = _start_for(problem, model, start)
+    raw = solve_model(
+        model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=sv
+    )
+    if problem.contiguity != "cuts":
+        plan = _decode(model, raw.values) if raw.values is not None else None
+        return raw, model, plan
+    rounds = 0
+    while raw.values is not None:
+        plan = _decode(model, raw.values)
+        rows = cut_rows(problem, model.x, plan)
+        if not rows:
+            return (
+                dataclasses.replace(
+                    raw,
+                    seconds=time.perf_counter() - t0,
+                    message=f"{raw.message}; {rounds} cut round(s)",
+                ),
+                model,
+                plan,
+            )
+        rounds += 1
+        model = model.with_rows(rows)
+        left = time_limit - (time.perf_counter() - t0)
+        logger.info("cuts round %d: %d cut(s) added, %.1f s left", rounds, len(rows), left)
+        if left <= 0.5:
+            break
+        sv = _start_for(problem, model, start)
+        raw = solve_model(
+            model, solver, time_limit=left, gap=gap, threads=threads, seed=seed, start=sv
+        )
+    seconds = time.perf_counter() - t0
+    if raw.status == "infeasible":
+        return dataclasses.replace(raw, seconds=seconds), model, None
+    # stopped with a disconnected incumbent or none: fall back on the start plan, if any
+    if sv is not None and model.max_violation(sv) <= 1e-6:
+        ev = model.evaluate(sv)
+        bound = raw.bound
+        obj = ev["objective"]
+        g = None if bound is None else abs(obj - bound) / max(abs(obj), 1e-10)
+        return (
+            _Raw(
+                "feasible",
+                sv,
+                obj,
+                bound,
+                g,
+                seconds,
+                f"cut loop stopped after {rounds} round(s); warm-start plan kept",
+            ),
+            model,
+            start,
+        )
+    return (
+        _Raw(
+            "no_solution",
+            None,
+            None,
+            raw.bound,
+            None,
+            seconds,
+            f"cut loop stopped after {rounds} round(s) without a connected plan",
+        ),
+        model,
+        None,
+    )
+
+
+def _plan_from_start(
+    problem: TerritoryProblem, start: Mapping[Hashable, Hashable] | pd.Series | Alignment
+) -> np.ndarray:
+    if isinstance(start, Alignment):
+        mapping: Mapping[Hashable, Hashable] = start.assignment.to_dict()
+    elif isinstance(start, pd.Series):
+        mapping = start.to_dict()
+    else:
+        mapping = start
+    if problem.free_centres:
+        raise ValidationError("start= plans are only supported with fixed centres.")
+    cols = {r: c for c, r in enumerate(problem.rep_ids)}
+    out = np.full(problem.n_units, -1, dtype=np.int64)
+    for i, u in enumerate(problem.unit_ids):
+        r = mapping.get(u)
+        if r in cols:
+            out[i] = cols[r]
+    return out
+
+
+def optimize(
+    problem: TerritoryProblem,
+    solver: str = "highs",
+    *,
+    time_limit: float = 60.0,
+    gap: float = 0.005,
+    threads: int = 1,
+    warm_start: bool = True,
+    seed: int = 0,
+    nearest: int | None = None,
+    radius: float | None = None,
+    heuristic_time: float | None = None,
+    start: Mapping[Hashable, Hashable] | pd.Series | Alignment | None = None,
+    raise_infeasible: bool = True,
+) -> Alignment:
+    """Solve a territory problem and return the best plan found.
+
+    Parameters
+    ----------
+    problem : TerritoryProblem
+    solver : {"highs", "cbc"}
+        HiGHS (default, faster on our benchmarks) or PuLP's bundled CBC.
+    time_limit : float
+        Wall-clock seconds for the whole call (heuristic + solves), approximately.
+    gap : float
+        Relative MIP gap at which the solver may stop (0 = prove optimality).
+    threads : int
+        Solver threads.
+    warm_start : bool
+        Start from the construction heuristic's plan (when :mod:`territory_opt.heuristics`
+        is available).
+    seed : int
+        Seed of the heuristic and HiGHS.
+    nearest, radius : optional
+        Prune each unit to its ``nearest`` cheapest centres and/or those within ``radius``
+        (cost units). Homes, baseline reps, locks and the warm-start plan are kept; if the
+        pruned problem is infeasible it is re-solved unpruned (said in the report).
+    heuristic_time : float, optional
+        Time for the heuristic (default ``min(10, 0.2 * time_limit)``).
+    start : mapping, Series or Alignment, optional
+        A plan (unit -> rep) to use as warm start instead of the heuristic.
+    raise_infeasible : bool
+        Raise :class:`InfeasibleError` with a diagnosis when the problem is infeasible
+        (default). If False, return an ``Alignment`` with status ``"infeasible"`` built
+        from the best (violating) plan known, or raise if there is none.
+
+    Returns
+    -------
+    Alignment
+        With ``report`` (status, objective, bound, gap, seconds, solver, message).
+
+    Raises
+    ------
+    InfeasibleError
+        Proven infeasible (with sentences saying why).
+    SolverError
+        The solver failed, or found no plan and no warm start exists.
+    """
+    t0 = time.perf_counter()
+    name = _solver_name(solver)
+    notes: list[str] = []
+    problems = precheck(problem)
+    if problems:
+        if raise_infeasible:
+            raise InfeasibleError(problems)
+        notes.extend(problems)
+
+    plan: np.ndarray | None = None
+    hint: np.ndarray | None = None  # a violating heuristic plan: fallback only
+    if start is not None:
+        plan = _plan_from_start(problem, start)
+        notes.append("warm start from the given plan")
+    elif warm_start:
+        h_time = heuristic_time if heuristic_time is not None else min(10.0, 0.2 * time_limit)
+        plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time)
+        notes.append(msg)
+        if not plan_ok:
+            hint = plan
+            plan = None
+
+    pruned = nearest is not None or radius is not None
+    allowed = allowed_mask(problem, nearest=nearest, radius=radius, keep=plan)
+    if pruned:
+        extra = precheck(problem, allowed)
+        if extra:
+            logger.warning("pruning makes the problem infeasible (%s): not pruning", extra[0])
+            notes.append(
+                f"pruning to nearest={nearest}/radius={radius} would make it infeasible ({extra[0]}): solved unpruned"
+            )
+            allowed = allowed_mask(problem, keep=plan)
+            pruned = False
+        else:
+            notes.append(
+                f"pruned to {int(allowed.sum())} of {allowed.size} assignments (nearest={nearest}, radius={radius})"
+            )
+
+    left = max(time_limit - (time.perf_counter() - t0), 1.0)
+    raw, model, asg = _solve_plain(
+        problem,
+        name,
+        time_limit=left,
+        gap=gap,
+        threads=threads,
+        seed=seed,
+        start=plan,
+        allowed=allowed,
+    )
+    if raw.status == "infeasible" and pruned:
+        logger.warning("pruned model infeasible: re-solving unpruned")
+        notes.append("pruned model proven infeasible: re-solved unpruned")
+        left = max(time_limit - (time.perf_counter() - t0), 1.0)
+        raw, model, asg = _solve_plain(
+            problem,
+            name,
+            time_limit=left,
+            gap=gap,
+            threads=threads,
+            seed=seed,
+            start=plan,
+            allowed=allowed_mask(problem, keep=plan),
+        )
+    if raw.status == "infeasible":
+        left = max(time_limit - (time.perf_counter() - t0), 5.0)
+        diag = diagnose(problem, name, time_limit=min(left, 60.0), threads=threads) or [
+            "the solver proved the hard constraints contradictory (no simpler cause found)"
+        ]
+        if raise_infeasible:
+            raise InfeasibleError(diag)
+        notes.extend(diag)
+        if plan is None:
+            raise InfeasibleError(diag)
+        asg = plan
+
+    # lexicographic tie-break
+    if problem.tie_break and raw.status == "optimal" and raw.values is not None:
+        second = "disruption" if problem.objective == "cost" else "cost"
+        if second in model.parts:
+            primary = (
+                model.parts["cost"] if problem.objective == "cost" else model.parts["disruption"]
+            )
+            zc = float(primary[0] @ raw.values + primary[1])
+            if (
+                problem.objective == "cost"
+                and "disruption" in model.parts
+                and problem.disruption_weight > 0
+            ):
+                notes.append("tie-break skipped: the objective already weighs disruption")
+            else:
+                main = "cost" if problem.objective == "cost" else "disruption"
+                eps = 1e-6 * max(1.0, abs(zc))
+                m2 = model.with_objective(second, bound_parts={main: zc + eps})
+                left = max(time_limit - (time.perf_counter() - t0), 1.0)
+                raw2 = solve_model(
+                    m2, name, time_limit=left, gap=0.0, threads=threads, seed=seed, start=raw.values
+                )
+                if raw2.values is not None:
+                    asg = _decode(m2, raw2.values)
+                    notes.append(f"tie-break on {second}: {raw2.status}")
+                    raw = dataclasses.replace(raw, values=raw2.values)
+
+    if asg is None:
+        if plan is not None:
+            asg = plan
+            notes.append("the solver found no plan: returning the warm-start plan")
+            status = "feasible"
+        elif hint is not None:
+            asg = hint
+            notes.append(
+                "the solver found no plan: returning the heuristic's plan, which VIOLATES the hard "
+                f"constraints by {model.max_violation(start_vector(problem, model, hint)):.3g}"
+            )
+            status = "no_solution"
+        else:
+            raise SolverError(
+                f"{name} found no plan in {time_limit:g} s ({raw.message}); raise time_limit, relax tolerances, "
+                "or pass a start plan."
+            )
+    else:
+        status = raw.status if raw.status != "infeasible" else "infeasible"
+    values = start_vector(problem, model, asg) if raw.values is None else raw.values
+    parts = model.evaluate(values)
+    objective = parts["objective"] if raw.objective is None or raw.values is None else raw.objective
+    if status == "infeasible":
+        objective = parts["objective"]
+    bound = raw.bound
+    gapv = (
+        raw.gap
+        if raw.values is not None
+        else (None if bound is None else abs(objective - bound) / max(abs(objective), 1e-10))
+    )
+    message = "; ".join([n for n in notes if n] + [raw.message])
+    report = SolveReport(
+        status=status,
+        objective=objective,
+        bound=bound,
+        gap=gapv,
+        seconds=time.perf_counter() - t0,
+        solver=name,
+        message=message,
+    )
+    return _to_alignment(problem, asg, report)
+
+
+def _to_alignment(problem: TerritoryProblem, asg: np.ndarray, report: SolveReport) -> Alignment:
+    reps = problem.reps.copy()
+    if problem.free_centres:
+        used = sorted(set(asg.tolist()))
+        col_to_rep = {c: reps.index[k] for k, c in enumerate(used)}
+        homes = [problem.unit_ids[int(problem.roots[c])] for c in used]
+        reps = reps.iloc[: len(used)].copy()
+        reps["home"] = pd.Series(homes, index=reps.index, dtype=object)
+        labels = [col_to_rep[int(c)] for c in asg.tolist()]
+        dist = None
+        if problem.distance_km is not None:
+            dist = pd.DataFrame(
+                np.asarray(problem.distance_km)[:, used],
+                index=list(problem.unit_ids),
+                columns=list(reps.index),
+            )
+    else:
+        labels = [problem.rep_ids[int(c)] for c in asg.tolist()]
+        dist = None
+        if problem.distance_km is not None:
+            dist = pd.DataFrame(
+                np.asarray(problem.distance_km),
+                index=list(problem.unit_ids),
+                columns=list(reps.index),
+            )
+    assignment = pd.Series(
+        labels, index=pd.Index(list(problem.unit_ids), name="unit"), name="rep", dtype=object
+    )
+    baseline = None
+    if problem.baseline is not None:
+        b = np.asarray(problem.baseline)
+        baseline = pd.Series(
+            [problem.rep_ids[int(r)] if r >= 0 else None for r in b.tolist()],
+            index=assignment.index.copy(),
+            name="rep",
+            dtype=object,
+        )
+    return Alignment(
+        assignment=assignment,
+        reps=reps,
+        measures=problem.measures.copy(),
+        balance_measures=problem.balance_measures,
+        units=None if problem.units is None else problem.units.copy(),
+        baseline=baseline,
+        distance=dist,
+        shared=None,
+        report=report,
+    )
