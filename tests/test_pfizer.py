@@ -18,7 +18,7 @@ from territory_opt.exceptions import InfeasibleError
 from territory_opt.problem import Balance, TerritoryProblem
 from territory_opt.solve import optimize
 
-DATA = Path(__file__).parents[2] / "shared" / "data" / "pfizer_turkey"
+DATA = Path(__file__).parent / "data" / "pfizer_turkey"  # copy of ../shared/data/pfizer_turkey
 pytestmark = pytest.mark.skipif(
     not (DATA / "bricks.csv").exists(), reason=f"Pfizer Turkey data not found in {DATA}"
 )
