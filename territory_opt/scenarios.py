@@ -1,0 +1,416 @@
+"""What-if studies: a rep joins, leaves or moves; the balance/disruption trade-off.
+
+A :class:`Study` holds the inputs of a redeployment study (units, reps, the current
+plan, balance tolerances, model and solver settings) and builds a
+:class:`~territory_opt.problem.TerritoryProblem` for any variant of the sales force.
+Every what-if re-optimizes **from the current plan**: the current alignment is the
+disruption baseline (accounts changing rep are counted, bounded by a budget or weighed
+in the objective) and, where valid, the warm start.
+
+The course (slide 38) distinguishes two kinds of redeployment, both offered here:
+
+* ``mode="complete"`` — complete redeployment: every unit may move (within the
+  disruption budget/weight);
+* ``mode="local"`` — *au fil de l'eau*: only what the event forces moves (the leaver's
+  units, the units around a new or moved home); everything else is locked to its
+  current rep and balance becomes soft, so a plan always exists and the report says how
+  far from balance it is.
+
+Accounts a rep *must* lose (the leaver's customers) are reported as ``forced`` changes,
+separately from the ``chosen`` ones, so a budget is read as "changes beyond those the
+event forces".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .adjacency import adjacency_graph
+from .alignment import Alignment
+from .exceptions import Problem, ValidationError
+from .pay import COURSE_GUARANTEE, PayImpact, pay_impact
+from .problem import Balance, TerritoryProblem
+from .solve import optimize
+
+__all__ = [
+    "ScenarioResult",
+    "Study",
+    "add_rep",
+    "compare_scenarios",
+    "move_rep",
+    "pareto_curve",
+    "remove_rep",
+]
+
+logger = logging.getLogger(__name__)
+
+Mode = Literal["complete", "local"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """The inputs of a redeployment study.
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        Index unit id; geometry and measure columns.
+    reps : pandas.DataFrame
+        Index rep id; ``home`` (unit id), ``fte``, optional ``name``.
+    baseline : pandas.Series
+        Current plan, unit id -> rep id.
+    balance : mapping
+        Measure -> tolerance (hard), e.g. ``{"workload": 0.05, "potential": 0.05}``.
+    measures : sequence of str
+        Measure columns carried into the plans (balance measures and e.g. accounts).
+    problem_settings : mapping
+        Extra keyword arguments of :meth:`TerritoryProblem.from_geodataframe`
+        (``contiguity``, ``power``, ``weight``, ``disruption``...).
+    solve_settings : mapping
+        Keyword arguments of :func:`territory_opt.solve.optimize` (``solver``,
+        ``time_limit``, ``nearest``...).
+    graph : networkx.Graph, optional
+        Unit adjacency (built once from the polygons when omitted).
+    """
+
+    units: gpd.GeoDataFrame
+    reps: pd.DataFrame
+    baseline: pd.Series
+    balance: Mapping[str, float] = field(
+        default_factory=lambda: {"workload": 0.05, "potential": 0.05}
+    )
+    measures: Sequence[str] = ("workload", "potential", "accounts")
+    problem_settings: Mapping[str, Any] = field(default_factory=dict)
+    solve_settings: Mapping[str, Any] = field(default_factory=dict)
+    graph: nx.Graph | None = None
+
+    def __post_init__(self) -> None:
+        if self.graph is None:
+            object.__setattr__(self, "graph", adjacency_graph(self.units))
+        missing = [m for m in self.measures if m not in self.units.columns]
+        if missing:
+            raise ValidationError(
+                [
+                    Problem(
+                        "units",
+                        f"column(s) {missing}",
+                        "measure columns missing.",
+                        "add them or change measures=.",
+                    )
+                ]
+            )
+
+    def _balance(self, soft: float | None) -> list[Balance]:
+        return [Balance(m, tol, penalty=soft) for m, tol in self.balance.items()]
+
+    def problem(
+        self,
+        reps: pd.DataFrame | None = None,
+        baseline: pd.Series | None = None,
+        *,
+        soft_balance: float | None = None,
+        **overrides: Any,
+    ) -> TerritoryProblem:
+        """The territory problem for ``reps`` (default: the study's) from ``baseline``."""
+        reps = self.reps if reps is None else reps
+        base = self.baseline if baseline is None else baseline
+        base = base[base.isin(reps.index)]  # a leaver's units have no valid current rep
+        settings: dict[str, Any] = {
+            "balance": self._balance(soft_balance),
+            "baseline": base,
+            **dict(self.problem_settings),
+            **overrides,
+        }
+        return TerritoryProblem.from_geodataframe(
+            self.units[[*self.measures, "geometry"]],
+            reps,
+            measures=list(self.measures),
+            graph=self.graph,
+            **settings,
+        )
+
+    def current(self) -> Alignment:
+        """The current plan as an :class:`Alignment` (no solve)."""
+        return Alignment.from_assignment(
+            self.baseline, problem=self.problem(), baseline=self.baseline
+        )
+
+    def solve(self, problem: TerritoryProblem, start: pd.Series | None = None) -> Alignment:
+        """Optimize ``problem`` with the study's solver settings."""
+        kw = dict(self.solve_settings)
+        if start is not None:
+            start = start[start.isin(problem.reps.index)]
+            kw["start"] = start
+        return optimize(problem, **kw)
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """A what-if outcome.
+
+    Attributes
+    ----------
+    name : str
+    before, after : Alignment
+        The current plan (with the original reps) and the re-optimized one.
+    forced : pandas.DataFrame
+        Units whose current rep is gone (leaver), with measures.
+    summary : dict
+        ``accounts_changed`` (total), ``accounts_forced``, ``accounts_chosen``,
+        ``units_changed``, per balance measure ``<m>_max_dev_pct_before/after``, solver
+        ``status`` and ``gap``.
+    """
+
+    name: str
+    before: Alignment
+    after: Alignment
+    forced: pd.DataFrame
+    summary: dict[str, Any]
+
+    def changes(self) -> pd.DataFrame:
+        """Units changing rep (current -> new), with measures and a ``forced`` flag."""
+        ch = self.after.changes(self.before.assignment)
+        ch["forced"] = ch["unit"].isin(self.forced["unit"]) if len(self.forced) else False
+        return ch
+
+    def pay(
+        self,
+        accounts: pd.DataFrame,
+        *,
+        commission_rate: float,
+        fixed_salary: float | Mapping[str, float] = 0.0,
+        guarantee: Sequence[float] = COURSE_GUARANTEE,
+        kept_share: Sequence[float] | float = 0.0,
+        revenue_col: str = "potential",
+    ) -> PayImpact:
+        """Pay impact of this scenario (see :func:`territory_opt.pay.pay_impact`)."""
+        return pay_impact(
+            accounts,
+            self.before.assignment,
+            self.after.assignment,
+            commission_rate=commission_rate,
+            fixed_salary=fixed_salary,
+            guarantee=guarantee,
+            kept_share=kept_share,
+            revenue_col=revenue_col,
+        )
+
+
+def _summary(
+    study: Study, before: Alignment, after: Alignment, forced: pd.DataFrame
+) -> dict[str, Any]:
+    ch = after.changes(before.assignment)
+    acc = "accounts" if "accounts" in ch.columns else None
+    total = float(ch[acc].sum()) if acc else float(len(ch))
+    forced_acc = float(forced[acc].sum()) if acc and len(forced) else float(len(forced))
+    out: dict[str, Any] = {
+        "units_changed": len(ch),
+        "accounts_changed": total,
+        "accounts_forced": forced_acc,
+        "accounts_chosen": total - forced_acc,
+    }
+    if acc:
+        out["accounts_changed_pct"] = 100 * total / float(study.units[acc].sum())
+    mb, ma = before.metrics(), after.metrics()
+    for m in study.balance:
+        out[f"{m}_max_dev_pct_before"] = mb.get(f"{m}_max_dev_pct", float("nan"))
+        out[f"{m}_max_dev_pct_after"] = ma.get(f"{m}_max_dev_pct", float("nan"))
+    out["compactness_km_before"] = mb.get("compactness", float("nan"))
+    out["compactness_km_after"] = ma.get("compactness", float("nan"))
+    rep = after.report
+    out["status"] = rep.status if rep else "n/a"
+    out["gap"] = rep.gap if rep else None
+    out["seconds"] = rep.seconds if rep else None
+    return out
+
+
+def _run(
+    study: Study,
+    name: str,
+    reps: pd.DataFrame,
+    mode: Mode,
+    forced_units: Iterable[Hashable],
+    free_units: Iterable[Hashable],
+    overrides: Mapping[str, Any],
+) -> ScenarioResult:
+    if mode not in ("complete", "local"):
+        raise ValidationError(f"mode must be 'complete' or 'local', not {mode!r}.")
+    before = study.current()
+    forced_set = set(forced_units)
+    kw = dict(overrides)
+    soft = None
+    if mode == "local":
+        movable = forced_set | set(free_units) | set(reps["home"])
+        kw["locks"] = {
+            u: r for u, r in study.baseline.items() if u not in movable and r in reps.index
+        }
+        soft = 100.0
+    problem = study.problem(reps, soft_balance=soft, **kw)
+    after = study.solve(problem, start=study.baseline)
+    forced = before.changes(before.assignment).iloc[0:0]
+    if forced_set:
+        m = [c for c in study.measures if c in study.units.columns]
+        forced = pd.DataFrame(
+            {
+                "unit": list(forced_set),
+                "from_rep": [study.baseline.get(u) for u in forced_set],
+            }
+        )
+        for c in m:
+            forced[c] = study.units[c].reindex(forced["unit"]).to_numpy()
+        forced = forced.sort_values("unit").reset_index(drop=True)
+    return ScenarioResult(name, before, after, forced, _summary(study, before, after, forced))
+
+
+def _check_rep(study: Study, rep: Hashable, *, exists: bool) -> None:
+    if exists and rep not in study.reps.index:
+        raise ValidationError(
+            [
+                Problem(
+                    "reps",
+                    f"rep {rep!r}",
+                    "is not in the study.",
+                    f"use one of {', '.join(map(str, study.reps.index[:20]))}.",
+                )
+            ]
+        )
+    if not exists and rep in study.reps.index:
+        raise ValidationError(
+            [Problem("reps", f"rep {rep!r}", "already exists.", "choose a new rep id.")]
+        )
+
+
+def _check_home(study: Study, home: Hashable) -> None:
+    if home not in study.units.index:
+        raise ValidationError(
+            [
+                Problem(
+                    "reps",
+                    f"home {home!r}",
+                    "is not a unit id.",
+                    "give the id (e.g. INSEE code, as a string) of the unit where the rep lives.",
+                )
+            ]
+        )
+
+
+def _neighbourhood(study: Study, unit: Hashable, hops: int) -> set[Hashable]:
+    assert study.graph is not None
+    return set(nx.single_source_shortest_path_length(study.graph, unit, cutoff=hops))
+
+
+def add_rep(
+    study: Study,
+    rep: Hashable,
+    home: Hashable,
+    *,
+    fte: float = 1.0,
+    name: str | None = None,
+    mode: Mode = "complete",
+    local_hops: int = 6,
+    **overrides: Any,
+) -> ScenarioResult:
+    """A rep joins, living in ``home``: re-optimize from the current plan.
+
+    In ``"local"`` mode only units within ``local_hops`` of the new home may move.
+    ``overrides`` go to the problem (e.g. ``disruption_budget="20%"``).
+    """
+    _check_rep(study, rep, exists=False)
+    _check_home(study, home)
+    if fte <= 0:
+        raise ValidationError([Problem("reps", f"rep {rep!r}", "FTE must be > 0.", "e.g. 1.0.")])
+    row = pd.DataFrame({"home": [home], "fte": [float(fte)]}, index=pd.Index([rep]))
+    if "name" in study.reps.columns:
+        row["name"] = name or str(rep)
+    reps = pd.concat([study.reps, row[[c for c in study.reps.columns if c in row.columns]]])
+    free = _neighbourhood(study, home, local_hops) if mode == "local" else set()
+    return _run(study, f"add {rep} at {home}", reps, mode, [], free, overrides)
+
+
+def remove_rep(
+    study: Study, rep: Hashable, *, mode: Mode = "complete", **overrides: Any
+) -> ScenarioResult:
+    """A rep leaves: their units must go to others (forced changes); re-optimize."""
+    _check_rep(study, rep, exists=True)
+    if len(study.reps) <= 1:
+        raise ValidationError("cannot remove the only rep.")
+    reps = study.reps.drop(index=rep)
+    forced = study.baseline.index[study.baseline == rep]
+    return _run(study, f"remove {rep}", reps, mode, forced, [], overrides)
+
+
+def move_rep(
+    study: Study,
+    rep: Hashable,
+    new_home: Hashable,
+    *,
+    mode: Mode = "complete",
+    local_hops: int = 6,
+    **overrides: Any,
+) -> ScenarioResult:
+    """A rep moves home: re-optimize (``"local"``: only around the old and new homes)."""
+    _check_rep(study, rep, exists=True)
+    _check_home(study, new_home)
+    reps = study.reps.copy()
+    old = reps.at[rep, "home"]
+    reps.at[rep, "home"] = new_home
+    free: set[Hashable] = set()
+    if mode == "local":
+        free = _neighbourhood(study, new_home, local_hops) | _neighbourhood(study, old, local_hops)
+    return _run(study, f"move {rep} to {new_home}", reps, mode, [], free, overrides)
+
+
+def pareto_curve(
+    study: Study,
+    budgets: Sequence[float | str],
+    *,
+    reps: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Compactness vs accounts changing rep, by ε-constraint over disruption budgets.
+
+    Each budget (an account count, or ``"10%"`` of all accounts) bounds the disruption
+    of a fresh solve; the table gives, per budget, the plan's objective, accounts
+    changed, balance and the solver's status/gap. Infeasible budgets are rows with
+    status ``"infeasible"``. Each solve is warm-started with the previous plan.
+    """
+    rows: list[dict[str, Any]] = []
+    start: pd.Series | None = study.baseline
+    for b in budgets:
+        problem = study.problem(reps, disruption_budget=b)
+        try:
+            al = study.solve(problem, start=start)
+        except ValidationError:
+            raise
+        except Exception as exc:  # InfeasibleError / SolverError: record the row
+            rows.append({"budget": b, "status": type(exc).__name__, "message": str(exc)[:200]})
+            continue
+        m = al.metrics()
+        rep = al.report
+        rows.append(
+            {
+                "budget": b,
+                "status": rep.status if rep else "n/a",
+                "objective": rep.objective if rep else np.nan,
+                "bound": rep.bound if rep else np.nan,
+                "gap": rep.gap if rep else np.nan,
+                "accounts_changed": m["accounts_changed"],
+                "accounts_changed_pct": m["accounts_changed_pct"],
+                "compactness_km": m["compactness"],
+                **{f"{k}_max_dev_pct": m[f"{k}_max_dev_pct"] for k in study.balance},
+            }
+        )
+        start = al.assignment
+    return pd.DataFrame(rows)
+
+
+def compare_scenarios(results: Sequence[ScenarioResult]) -> pd.DataFrame:
+    """One row per scenario with its summary figures."""
+    return pd.DataFrame([{"scenario": r.name, **r.summary} for r in results]).set_index("scenario")
