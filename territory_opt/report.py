@@ -1,0 +1,186 @@
+"""Export a plan: GeoPackage/GeoJSON, CSV/XLSX tables, per-account change list, maps.
+
+:func:`export_plan` writes everything a sales-operations analyst hands over after a
+study into one folder; :func:`account_changes` is the list the sales director sends to
+the reps ("account, unit, from rep, to rep"). Every file goes through a temporary file
+and an atomic rename, and no output may overwrite an input file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from .alignment import Alignment
+from .io import atomic_path, prepare_output_dir
+
+__all__ = ["account_changes", "export_plan", "solver_report", "territories_geodataframe"]
+
+logger = logging.getLogger(__name__)
+
+
+def account_changes(
+    alignment: Alignment,
+    accounts: pd.DataFrame,
+    baseline: pd.Series | None = None,
+    *,
+    unit_col: str = "unit",
+    account_col: str = "account",
+) -> pd.DataFrame:
+    """Accounts whose rep changes: ``account, unit, from_rep, to_rep`` (+ account columns).
+
+    Parameters
+    ----------
+    alignment : Alignment
+        The new plan.
+    accounts : DataFrame
+        One row per account with ``account_col`` and ``unit_col``.
+    baseline : Series, optional
+        The former plan (default: ``alignment.baseline``).
+    """
+    base = alignment.baseline if baseline is None else baseline
+    if base is None:
+        raise ValueError("no baseline: pass baseline= or build the alignment with one.")
+    frm = accounts[unit_col].map(base)
+    to = accounts[unit_col].map(alignment.assignment)
+    moved = (frm.astype(object) != to.astype(object)) & to.notna()
+    out = accounts.loc[moved].copy()
+    out.insert(0, "to_rep", to[moved])
+    out.insert(0, "from_rep", frm[moved])
+    cols = [account_col, unit_col, "from_rep", "to_rep"]
+    rest = [c for c in out.columns if c not in cols]
+    return out[cols + rest].sort_values([unit_col, account_col]).reset_index(drop=True)
+
+
+def solver_report(alignment: Alignment) -> pd.DataFrame:
+    """The solver report and plan metrics as a two-column table (``item``, ``value``)."""
+    rows: list[tuple[str, object]] = []
+    if alignment.report is not None:
+        rows += [(k, v) for k, v in asdict(alignment.report).items()]
+    rows += [(k, v) for k, v in alignment.metrics().items()]
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def territories_geodataframe(alignment: Alignment) -> gpd.GeoDataFrame:
+    """Territories dissolved from the units, with the per-territory table as attributes."""
+    if alignment.units is None:
+        raise ValueError("the alignment has no unit geometry.")
+    units = alignment.units[["geometry"]].assign(
+        rep=alignment.assignment.reindex(alignment.units.index)
+    )
+    terr = units.dissolve(by="rep")
+    table = alignment.territory_table()
+    return gpd.GeoDataFrame(table.join(terr), geometry="geometry", crs=units.crs).reset_index()
+
+
+def export_plan(
+    alignment: Alignment,
+    out: str | os.PathLike[str],
+    *,
+    accounts: pd.DataFrame | None = None,
+    before: Alignment | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    force: bool = False,
+    maps: bool = True,
+    name: str = "plan",
+) -> dict[str, Path]:
+    """Write a plan and its reports into folder ``out``.
+
+    Files: ``{name}.gpkg`` (layers ``units`` and ``territories``), ``{name}.geojson``
+    (units with their rep), ``{name}_territories.csv``, ``{name}_changes.csv`` (per unit),
+    ``{name}_account_changes.csv`` (per account, when ``accounts`` and a baseline are
+    known), ``{name}_report.xlsx`` (sheets territories, metrics/solver, unit changes,
+    account changes), and with ``maps``: ``{name}_map.html`` (offline), ``{name}.png`` and,
+    when ``before`` is given, ``{name}_before_after.html``.
+
+    Parameters
+    ----------
+    alignment : Alignment
+        The plan.
+    out : path-like
+        Output folder; refused when it exists and is not empty unless ``force``.
+    accounts : DataFrame, optional
+        Account list (``account``, ``unit``...) for the per-account change list.
+    before : Alignment, optional
+        The former plan for the comparison map (default: built from the baseline).
+    inputs : iterable of path-like
+        Input files, never overwritten.
+
+    Returns
+    -------
+    dict
+        Kind -> path of every file written.
+    """
+    inputs = list(inputs)
+    folder = prepare_output_dir(out, force=force, inputs=inputs)
+    written: dict[str, Path] = {}
+    table = alignment.territory_table()
+    base = alignment.baseline
+    unit_changes = alignment.changes() if base is not None else None
+    acc_changes = (
+        account_changes(alignment, accounts) if accounts is not None and base is not None else None
+    )
+    if alignment.units is not None:
+        units = alignment.units.copy()
+        units["rep"] = alignment.assignment.reindex(units.index)
+        for col in alignment.measures.columns:
+            if col not in units.columns:
+                units[col] = alignment.measures[col].reindex(units.index)
+        if base is not None:
+            units["current_rep"] = base.reindex(units.index)
+        units = units.reset_index(names="unit")
+        terr = territories_geodataframe(alignment)
+        path = folder / f"{name}.gpkg"
+        with atomic_path(path, inputs=inputs) as tmp:
+            units.to_file(tmp, layer="units", driver="GPKG")
+            terr.to_file(tmp, layer="territories", driver="GPKG")
+        written["gpkg"] = path
+        path = folder / f"{name}.geojson"
+        with atomic_path(path, inputs=inputs) as tmp:
+            units.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+        written["geojson"] = path
+    csvs = {"territories": table.reset_index()}
+    if unit_changes is not None:
+        csvs["changes"] = unit_changes
+    if acc_changes is not None:
+        csvs["account_changes"] = acc_changes
+    for kind, frame in csvs.items():
+        path = folder / f"{name}_{kind}.csv"
+        with atomic_path(path, inputs=inputs) as tmp:
+            frame.to_csv(tmp, index=False)
+        written[kind] = path
+    path = folder / f"{name}_report.xlsx"
+    with atomic_path(path, inputs=inputs) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        table.reset_index().to_excel(xl, sheet_name="territories", index=False)
+        solver_report(alignment).to_excel(xl, sheet_name="solver and metrics", index=False)
+        if unit_changes is not None:
+            unit_changes.to_excel(xl, sheet_name="unit changes", index=False)
+        if acc_changes is not None:
+            acc_changes.to_excel(xl, sheet_name="account changes", index=False)
+    written["xlsx"] = path
+    if maps and alignment.units is not None:
+        from .maps import plot_alignment, plot_comparison, save_html, save_png
+
+        m = plot_alignment(alignment)
+        written["map"] = save_html(m, folder / f"{name}_map.html")
+        written["png"] = save_png(alignment, folder / f"{name}.png")
+        if before is None and base is not None:
+            before = Alignment.from_assignment(
+                base,
+                reps=alignment.reps.loc[[r for r in alignment.reps.index if r in set(base)]],
+                measures=alignment.measures,
+                balance_measures=alignment.balance_measures,
+                units=alignment.units,
+                distance=alignment.distance,
+            )
+        if before is not None:
+            cmp = plot_comparison(before, alignment)
+            written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
+    logger.info("wrote %d files into %s", len(written), folder)
+    return written
