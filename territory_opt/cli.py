@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.table import Table
 
 from .exceptions import InfeasibleError, SolverError, TerritoryError, ValidationError
 from .io import read_assignment, read_table, read_units
+from .problem import ContiguityMode
 from .validate import validate_inputs
 
 __all__ = ["app", "main"]
@@ -106,6 +107,443 @@ def validate(
         f"[green]OK[/]: {len(u)} units"
         + (f", {len(r)} reps" if r is not None else "")
         + ", no problem found."
+    )
+
+
+def _parse_balance(items: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items or ["workload=0.05", "potential=0.05"]:
+        name, _, tol = item.partition("=")
+        try:
+            value = float(tol.rstrip("%")) / (100 if tol.endswith("%") else 1)
+        except ValueError:
+            raise ValidationError(
+                f"--balance {item!r}: write measure=tolerance, e.g. workload=0.05 or workload=5%."
+            ) from None
+        out[name.strip()] = value
+    return out
+
+
+def _contiguity(value: str) -> ContiguityMode:
+    modes: dict[str, ContiguityMode] = {"sp": "sp", "flow": "flow", "cuts": "cuts", "none": None}
+    if value not in modes:
+        raise ValidationError(f"--contiguity {value!r}: choose sp, flow, cuts or none.")
+    return modes[value]
+
+
+def _budget(value: str | None) -> float | str | None:
+    if value is None:
+        return None
+    if value.endswith("%"):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise ValidationError(
+            f"--max-changes {value!r}: give a number of accounts (e.g. 300) or a share (e.g. 10%)."
+        ) from None
+
+
+def _load_inputs(
+    units: Path | None,
+    reps: Path | None,
+    demo: bool,
+    unit_id: str,
+    rep_id: str,
+    home: str,
+    baseline: Path | None,
+    baseline_col: str | None,
+    accounts: Path | None,
+    layer: str | None,
+) -> tuple[Any, Any, Any, Any, list[Path]]:
+    """Units, reps, baseline (Series or None), accounts (or None), input paths."""
+    from .datasets import load_normandie
+
+    inputs: list[Path] = [p for p in (units, reps, baseline, accounts) if p is not None]
+    if demo:
+        data = load_normandie()
+        return data.units, data.reps, data.units["current_rep"], data.accounts, inputs
+    if units is None or reps is None:
+        raise ValidationError("give a units file and --reps, or --demo for the Normandy demo.")
+    u = read_units(units, id_col=unit_id, layer=layer)
+    r = read_table(reps, id_cols=[rep_id, home]).set_index(rep_id)
+    b = None
+    if baseline is not None:
+        b = read_assignment(baseline, unit_col=unit_id, rep_col=rep_id)
+    elif baseline_col is not None:
+        if baseline_col not in u.columns:
+            raise ValidationError(f"--baseline-col {baseline_col!r} is not a column of {units}.")
+        b = u[baseline_col].astype(object)
+    acc = read_table(accounts, id_cols=["account", "unit"]) if accounts is not None else None
+    return u, r, b, acc, inputs
+
+
+def _show_plan(alignment: Any) -> None:
+    table = alignment.territory_table()
+    t = Table(title="Territories")
+    cols = [c for c in ("name", "units", "accounts", "workload", "potential") if c in table.columns]
+    pct = [c for c in table.columns if c.endswith("_pct_target")]
+    t.add_column("rep")
+    for c in cols + pct:
+        t.add_column(c.replace("_pct_target", " % target"), justify="right")
+    for rep, row in table.iterrows():
+        cells = [str(rep)]
+        for c in cols + pct:
+            v = row[c]
+            cells.append(f"{v:,.1f}" if isinstance(v, float) else str(v))
+        t.add_row(*cells)
+    out.print(t)
+    r = alignment.report
+    if r is not None:
+        gap = "n/a" if r.gap is None else f"{100 * r.gap:.2f} %"
+        out.print(
+            f"[bold]{r.status}[/] by {r.solver} in {r.seconds:.1f} s; objective {r.objective}, "
+            f"bound {r.bound}, gap {gap}. {r.message}"
+        )
+
+
+@app.command()
+def optimize(
+    units: Annotated[
+        Path | None, typer.Argument(help="Units file (GPKG, GeoJSON, SHP, CSV).")
+    ] = None,
+    reps: Annotated[Path | None, typer.Option(help="Reps table: id, home unit, FTE.")] = None,
+    demo: Annotated[bool, typer.Option(help="Use the bundled Normandy demo.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    force: Annotated[bool, typer.Option(help="Write into a non-empty output folder.")] = False,
+    unit_id: Annotated[str, typer.Option(help="Unit id column.")] = "id",
+    rep_id: Annotated[str, typer.Option(help="Rep id column.")] = "rep",
+    home: Annotated[str, typer.Option(help="Reps' home-unit column.")] = "home",
+    baseline: Annotated[Path | None, typer.Option(help="Current plan file (unit, rep).")] = None,
+    baseline_col: Annotated[
+        str | None, typer.Option(help="Current plan as a units column.")
+    ] = None,
+    accounts: Annotated[
+        Path | None, typer.Option(help="Accounts (account, unit) for the per-account change list.")
+    ] = None,
+    balance: Annotated[
+        list[str] | None, typer.Option("--balance", "-b", help="measure=tolerance (repeat).")
+    ] = None,
+    max_changes: Annotated[
+        str | None, typer.Option(help="Disruption budget: accounts (300) or share (10%).")
+    ] = None,
+    solver: Annotated[str, typer.Option(help="highs or cbc.")] = "highs",
+    time_limit: Annotated[float, typer.Option(help="Seconds.")] = 60.0,
+    gap: Annotated[float, typer.Option(help="Relative gap to stop at.")] = 0.005,
+    contiguity: Annotated[str, typer.Option(help="sp, flow, cuts or none.")] = "sp",
+    nearest: Annotated[
+        int | None, typer.Option(help="Prune each unit to its N nearest homes.")
+    ] = 8,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    layer: Annotated[str | None, typer.Option(help="GeoPackage layer.")] = None,
+    maps: Annotated[bool, typer.Option(help="Write the HTML maps and PNG.")] = True,
+) -> None:
+    """Optimize territories and write the plan, reports and maps.
+
+    Example: territory-opt optimize --demo --balance workload=0.05 --balance potential=0.05
+    --max-changes 30% --solver highs --time-limit 60 --out out/plan
+    """
+    from .problem import TerritoryProblem
+    from .report import export_plan
+    from .solve import optimize as run
+
+    try:
+        u, r, b, acc, inputs = _load_inputs(
+            units, reps, demo, unit_id, rep_id, home, baseline, baseline_col, accounts, layer
+        )
+        bal = _parse_balance(balance)
+        measures = [
+            *bal,
+            *(["accounts"] if "accounts" in u.columns and "accounts" not in bal else []),
+        ]
+        validate_inputs(u, r, measures=measures, baseline=b)
+        problem = TerritoryProblem.from_geodataframe(
+            u,
+            r,
+            measures=measures,
+            balance=bal,
+            baseline=b,
+            disruption_budget=_budget(max_changes),
+            contiguity=_contiguity(contiguity),
+        )
+        with console.status(f"Solving with {solver} (time limit {time_limit:g} s)..."):
+            plan = run(problem, solver, time_limit=time_limit, gap=gap, nearest=nearest, seed=seed)
+        files = export_plan(plan, out_dir, accounts=acc, inputs=inputs, force=force, maps=maps)
+    except ValidationError as exc:
+        if _State.debug:
+            raise
+        console.print(_problems_table(exc))
+        raise typer.Exit(EXIT_USER) from None
+    except SolverError as exc:
+        if _State.debug:
+            raise
+        console.print(f"[bold red]No plan[/]: {exc}")
+        raise typer.Exit(EXIT_TIME) from None
+    except (TerritoryError, OSError) as exc:
+        _fail(exc)
+    _show_plan(plan)
+    for kind, path in files.items():
+        out.print(f"  {kind:>16}: {path}")
+    if plan.report is not None and plan.report.status == "no_solution":
+        console.print("[bold yellow]Time limit reached without a plan meeting every constraint.[/]")
+        raise typer.Exit(EXIT_TIME)
+
+
+@app.command()
+def size(
+    segments: Annotated[
+        Path, typer.Argument(help="CSV/XLSX: segment, accounts, visits_per_year, hours_per_visit.")
+    ],
+    weeks: Annotated[float, typer.Option(help="Working weeks per year.")] = 46,
+    days: Annotated[float, typer.Option(help="Days per week.")] = 5,
+    hours: Annotated[float, typer.Option(help="Hours per day.")] = 8,
+    contact_share: Annotated[
+        float, typer.Option(help="Share of time in contact with customers.")
+    ] = 0.40,
+) -> None:
+    """Size the sales force by the workload method (course slides 19–21).
+
+    Example: territory-opt size segments.csv --contact-share 0.4
+    """
+    from .sizing import size_by_workload
+    from .workload import Segment, rep_capacity_hours
+
+    try:
+        df = read_table(segments)
+        need = ["segment", "accounts", "visits_per_year", "hours_per_visit"]
+        missing = [c for c in need if c not in df.columns]
+        if missing:
+            raise ValidationError(f"{segments}: column(s) {missing} missing; expected {need}.")
+        segs = [
+            Segment(str(row.segment), row.accounts, row.visits_per_year, row.hours_per_visit)
+            for row in df.itertuples()
+        ]
+        cap = rep_capacity_hours(weeks, days, hours, contact_share)
+        res = size_by_workload(segs, cap)
+    except (TerritoryError, OSError) as exc:
+        _fail(exc)
+    t = Table(title="Workload method")
+    for c in ("segment", "accounts", "visits/yr", "h/visit", "hours"):
+        t.add_column(c, justify="right")
+    for sg in segs:
+        t.add_row(
+            sg.name,
+            f"{sg.accounts:,.0f}",
+            f"{sg.visits_per_year:g}",
+            f"{sg.hours_per_visit:g}",
+            f"{sg.hours:,.0f}",
+        )
+    out.print(t)
+    out.print(
+        f"total {res.total_hours:,.0f} h / {res.capacity_hours:,.0f} h per rep = "
+        f"[bold]{res.reps:.2f} reps[/] (headcount {res.headcount})"
+    )
+
+
+whatif_app = typer.Typer(
+    help="What-if: a rep joins, leaves or moves; re-optimize from the current plan."
+)
+app.add_typer(whatif_app, name="whatif")
+
+
+def _run_whatif(
+    action: str,
+    rep: str,
+    home: str | None,
+    fte: float,
+    mode: str,
+    demo: bool,
+    units: Path | None,
+    reps: Path | None,
+    unit_id: str,
+    baseline_col: str | None,
+    balance: list[str] | None,
+    max_changes: str | None,
+    time_limit: float,
+    out_dir: Path | None,
+    force: bool,
+) -> None:
+    from .report import export_plan
+    from .scenarios import Study, add_rep, move_rep, remove_rep
+
+    try:
+        u, r, b, acc, inputs = _load_inputs(
+            units, reps, demo, unit_id, "rep", "home", None, baseline_col, None, None
+        )
+        if b is None:
+            raise ValidationError("a what-if needs the current plan: --baseline-col COLUMN.")
+        bal = _parse_balance(balance)
+        measures = tuple(dict.fromkeys([*bal, *(["accounts"] if "accounts" in u.columns else [])]))
+        study = Study(
+            u,
+            r,
+            b,
+            balance=bal,
+            measures=measures,
+            solve_settings={"time_limit": time_limit, "nearest": 8},
+        )
+        extra: dict[str, Any] = {}
+        if max_changes is not None:
+            extra["disruption_budget"] = _budget(max_changes)
+        if mode not in ("complete", "local"):
+            raise ValidationError(f"--mode {mode!r}: choose complete or local.")
+        with console.status(f"Re-optimizing ({action} {rep})..."):
+            if action == "add":
+                res = add_rep(study, rep, home, fte=fte, mode=mode, **extra)  # type: ignore[arg-type]
+            elif action == "remove":
+                res = remove_rep(study, rep, mode=mode, **extra)  # type: ignore[arg-type]
+            else:
+                res = move_rep(study, rep, home, mode=mode, **extra)  # type: ignore[arg-type]
+        files = (
+            export_plan(res.after, out_dir, accounts=acc, inputs=inputs, force=force, before=None)
+            if out_dir is not None
+            else {}
+        )
+    except ValidationError as exc:
+        if _State.debug:
+            raise
+        console.print(_problems_table(exc))
+        raise typer.Exit(EXIT_USER) from None
+    except SolverError as exc:
+        console.print(f"[bold red]No plan[/]: {exc}")
+        raise typer.Exit(EXIT_TIME) from None
+    except (TerritoryError, OSError) as exc:
+        _fail(exc)
+    _show_plan(res.after)
+    t = Table(title=res.name)
+    t.add_column("figure")
+    t.add_column("value", justify="right")
+    for k, v in res.summary.items():
+        t.add_row(k, f"{v:,.2f}" if isinstance(v, float) else str(v))
+    out.print(t)
+    for kind, path in files.items():
+        out.print(f"  {kind:>16}: {path}")
+
+
+_DemoOpt = Annotated[bool, typer.Option(help="Use the bundled Normandy demo.")]
+_UnitsOpt = Annotated[Path | None, typer.Option(help="Units file.")]
+_RepsOpt = Annotated[Path | None, typer.Option(help="Reps table: rep, home, fte.")]
+_ModeOpt = Annotated[
+    str, typer.Option(help="complete (re-optimize all) or local (au fil de l'eau).")
+]
+_BalOpt = Annotated[list[str] | None, typer.Option("--balance", "-b", help="measure=tolerance.")]
+_OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the plan and reports here.")]
+
+
+@whatif_app.command("add-rep")
+def whatif_add(
+    rep: Annotated[str, typer.Argument(help="New rep id.")],
+    home: Annotated[str, typer.Argument(help="Home unit id.")],
+    fte: Annotated[float, typer.Option(help="FTE of the new rep.")] = 1.0,
+    mode: _ModeOpt = "complete",
+    demo: _DemoOpt = False,
+    units: _UnitsOpt = None,
+    reps: _RepsOpt = None,
+    unit_id: Annotated[str, typer.Option(help="Unit id column.")] = "id",
+    baseline_col: Annotated[str | None, typer.Option(help="Current plan column.")] = None,
+    balance: _BalOpt = None,
+    max_changes: Annotated[str | None, typer.Option(help="Disruption budget.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds.")] = 60.0,
+    out_dir: _OutOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a non-empty output folder.")] = False,
+) -> None:
+    """Add a rep living in HOME.
+
+    Example: territory-opt whatif add-rep R18 76540 --demo --mode complete --max-changes 25%
+    """
+    _run_whatif(
+        "add",
+        rep,
+        home,
+        fte,
+        mode,
+        demo,
+        units,
+        reps,
+        unit_id,
+        baseline_col or ("current_rep" if demo else None),
+        balance,
+        max_changes,
+        time_limit,
+        out_dir,
+        force,
+    )
+
+
+@whatif_app.command("remove-rep")
+def whatif_remove(
+    rep: Annotated[str, typer.Argument(help="Leaving rep id.")],
+    mode: _ModeOpt = "complete",
+    demo: _DemoOpt = False,
+    units: _UnitsOpt = None,
+    reps: _RepsOpt = None,
+    unit_id: Annotated[str, typer.Option(help="Unit id column.")] = "id",
+    baseline_col: Annotated[str | None, typer.Option(help="Current plan column.")] = None,
+    balance: _BalOpt = None,
+    max_changes: Annotated[str | None, typer.Option(help="Disruption budget.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds.")] = 60.0,
+    out_dir: _OutOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a non-empty output folder.")] = False,
+) -> None:
+    """A rep leaves: their units go to others.
+
+    Example: territory-opt whatif remove-rep R05 --demo --mode local
+    """
+    _run_whatif(
+        "remove",
+        rep,
+        None,
+        1.0,
+        mode,
+        demo,
+        units,
+        reps,
+        unit_id,
+        baseline_col or ("current_rep" if demo else None),
+        balance,
+        max_changes,
+        time_limit,
+        out_dir,
+        force,
+    )
+
+
+@whatif_app.command("move-rep")
+def whatif_move(
+    rep: Annotated[str, typer.Argument(help="Rep id.")],
+    home: Annotated[str, typer.Argument(help="New home unit id.")],
+    mode: _ModeOpt = "complete",
+    demo: _DemoOpt = False,
+    units: _UnitsOpt = None,
+    reps: _RepsOpt = None,
+    unit_id: Annotated[str, typer.Option(help="Unit id column.")] = "id",
+    baseline_col: Annotated[str | None, typer.Option(help="Current plan column.")] = None,
+    balance: _BalOpt = None,
+    max_changes: Annotated[str | None, typer.Option(help="Disruption budget.")] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds.")] = 60.0,
+    out_dir: _OutOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite a non-empty output folder.")] = False,
+) -> None:
+    """A rep moves home.
+
+    Example: territory-opt whatif move-rep R05 50129 --demo
+    """
+    _run_whatif(
+        "move",
+        rep,
+        home,
+        1.0,
+        mode,
+        demo,
+        units,
+        reps,
+        unit_id,
+        baseline_col or ("current_rep" if demo else None),
+        balance,
+        max_changes,
+        time_limit,
+        out_dir,
+        force,
     )
 
 

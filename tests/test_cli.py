@@ -56,3 +56,107 @@ def test_missing_file_is_user_error(tmp_path):
 def test_help_has_examples():
     res = runner.invoke(app, ["validate", "--help"])
     assert res.exit_code == 0 and "Example" in res.output
+
+
+@pytest.fixture(scope="module")
+def grid_files(tmp_path_factory):
+    from .conftest import grid_units
+
+    d = tmp_path_factory.mktemp("grid")
+    g = grid_units(4, 4)
+    g["current"] = ["A" if int(u[1]) < 3 else "B" for u in g.index]
+    units = d / "grid.gpkg"
+    g.reset_index().to_file(units)
+    reps = d / "reps.csv"
+    reps.write_text("rep,home,fte\nA,u0_0,1\nB,u3_3,1\n")
+    return units, reps
+
+
+def _opt_args(units, reps, out, *extra):
+    return [
+        "optimize",
+        str(units),
+        "--reps",
+        str(reps),
+        "--baseline-col",
+        "current",
+        "--balance",
+        "workload=0.0",
+        "--contiguity",
+        "flow",
+        "--time-limit",
+        "20",
+        "--no-maps",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def test_optimize_grid(grid_files, tmp_path):
+    units, reps = grid_files
+    before = [hashlib.sha256(p.read_bytes()).hexdigest() for p in grid_files]
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    import pandas as pd
+
+    terr = pd.read_csv(tmp_path / "o" / "plan_territories.csv")
+    assert terr["workload"].tolist() == [8.0, 8.0]  # exact balance on a 4x4 grid
+    assert (tmp_path / "o" / "plan_report.xlsx").exists()
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in grid_files] == before
+    # the same folder again without --force is refused (exit 1)
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "o"))
+    assert res.exit_code == 1 and "--force" in res.output
+
+
+def test_optimize_infeasible_exit_2(grid_files, tmp_path):
+    units, reps = grid_files
+    # a 2-account budget cannot reach exact balance from a 12/4 split
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "o", "--max-changes", "1"))
+    assert res.exit_code == 2, res.output
+    assert "Infeasible" in res.output
+
+
+def test_optimize_bad_option_exit_1(grid_files, tmp_path):
+    units, reps = grid_files
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "o", "--contiguity", "magic"))
+    assert res.exit_code == 1 and "magic" in res.output
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "p", "--balance", "workload=lots"))
+    assert res.exit_code == 1 and "workload=lots" in res.output
+
+
+def test_size_command(tmp_path):
+    seg = tmp_path / "seg.csv"
+    seg.write_text(
+        "segment,accounts,visits_per_year,hours_per_visit\n"
+        "large,100,12,2\nmedium,1400,6,1\nsmall,2400,1,0.5\n"
+    )
+    res = runner.invoke(app, ["size", str(seg)])
+    assert res.exit_code == 0, res.output
+    assert "12,000 h / 736 h per rep" in res.output and "16.30 reps" in res.output
+
+
+def test_whatif_remove_rep_grid(grid_files, tmp_path):
+    units, _ = grid_files
+    three = tmp_path / "reps3.csv"
+    three.write_text("rep,home,fte\nA,u0_0,1\nB,u3_3,1\nC,u0_3,1\n")
+    res = runner.invoke(
+        app,
+        [
+            "whatif",
+            "remove-rep",
+            "C",
+            "--units",
+            str(units),
+            "--reps",
+            str(three),
+            "--baseline-col",
+            "current",
+            "--balance",
+            "workload=0.25",
+            "--time-limit",
+            "20",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert "remove C" in res.output and "accounts_forced" in res.output
