@@ -1,56 +1,100 @@
-"""End-to-end demo (``make demo``): load Normandy, validate, build the graph, summarise.
+"""End-to-end demo (``make demo``): Normandy, from the current plan to an optimized one.
 
-Later stages (optimize, maps, reports) are added here as they land; run with
-``python -m territory_opt.demo --out out``.
+Steps: load the real communes and the demo sales force, validate, build the adjacency
+graph, diagnose the current plan, optimize (±5 % on workload and potential, contiguous,
+compact, HiGHS with a time limit), then write the plan, the per-territory and
+per-account change lists, the XLSX report, the offline HTML maps and a PNG into
+``--out``. Run with ``python -m territory_opt.demo --out out``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import time
 from pathlib import Path
 
 import pandas as pd
 
 from .adjacency import adjacency_graph, components_report
+from .alignment import Alignment
 from .datasets import load_normandie
+from .problem import TerritoryProblem
+from .report import export_plan
+from .solve import optimize
 from .validate import validate_inputs
 
 __all__ = ["main", "run"]
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("territory_opt.demo")
 
 MEASURES = ("workload", "potential", "accounts")
+BALANCE = {"workload": 0.05, "potential": 0.05}
 
 
-def current_plan_table(units: pd.DataFrame, reps: pd.DataFrame) -> pd.DataFrame:
-    """Per-rep figures of the current plan, with workload as % of the FTE-weighted target."""
-    table = units.groupby("current_rep")[list(MEASURES)].sum()
-    table["communes"] = units.groupby("current_rep").size()
-    table = table.join(reps[["name", "town", "fte"]])
-    target = reps["fte"] / reps["fte"].sum() * units["workload"].sum()
-    table["workload_pct_target"] = 100 * table["workload"] / target
-    return table
+def _summary(al: Alignment) -> str:
+    m = al.metrics()
+    return (
+        f"workload max/min {m['workload_max_min_ratio']:.2f} (worst {m['workload_max_dev_pct']:.1f} % "
+        f"off target), potential worst {m['potential_max_dev_pct']:.1f} % off, "
+        f"mean distance to home {m['compactness']:.1f} km"
+    )
 
 
-def run(out: Path) -> dict[str, object]:
-    """Run the demo and write ``current_plan.csv`` into ``out``; return the figures."""
+def run(out: Path, *, time_limit: float = 120.0, solver: str = "highs") -> dict[str, object]:
+    """Run the demo; write every output into ``out`` (replaced); return the figures."""
     t0 = time.perf_counter()
     data = load_normandie()
-    validate_inputs(data.units, data.reps, measures=MEASURES, baseline=data.units["current_rep"])
-    G = adjacency_graph(data.units)
-    report = components_report(G)
-    table = current_plan_table(data.units, data.reps)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "current_plan.csv")
+    units, reps = data.units, data.reps
+    validate_inputs(units, reps, measures=MEASURES, baseline=units["current_rep"])
+    G = adjacency_graph(units)
+    graph = components_report(G)
+    logger.info(
+        "Normandy: %d communes, %d borders, %d bridged, connected=%s; %d accounts, %.0f h, %d reps",
+        graph["nodes"],
+        graph["edges"],
+        graph["bridged"],
+        graph["connected"],
+        len(data.accounts),
+        data.accounts["workload"].sum(),
+        len(reps),
+    )
+    problem = TerritoryProblem.from_geodataframe(
+        units[[*MEASURES, "name", "geometry"]],
+        reps,
+        measures=list(MEASURES),
+        graph=G,
+        balance=BALANCE,
+        baseline=units["current_rep"],
+        contiguity="sp",
+    )
+    current = Alignment.from_assignment(units["current_rep"], problem=problem)
+    logger.info("Current plan: %s", _summary(current))
+    plan = optimize(problem, solver, time_limit=time_limit, nearest=8, raise_infeasible=False)
+    r = plan.report
+    assert r is not None
+    logger.info(
+        "Optimized plan (%s, %s, %.0f s, gap %s): %s; %d communes and %.0f accounts change rep",
+        r.status,
+        r.solver,
+        r.seconds,
+        "n/a" if r.gap is None else f"{100 * r.gap:.2f} %",
+        _summary(plan),
+        plan.metrics()["units_changed"],
+        plan.metrics()["accounts_changed"],
+    )
+    if out.exists():
+        shutil.rmtree(out)
+    files = export_plan(plan, out, accounts=data.accounts, before=current, name="normandie")
+    table = plan.territory_table()
     return {
-        "communes": len(data.units),
-        "graph": report,
-        "accounts": len(data.accounts),
-        "workload_h": float(data.accounts["workload"].sum()),
-        "reps": len(data.reps),
+        "graph": graph,
+        "current": current.metrics(),
+        "plan": plan.metrics(),
+        "report": r,
         "table": table,
+        "files": files,
         "seconds": time.perf_counter() - t0,
     }
 
@@ -59,26 +103,35 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point of the demo."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out"))
+    parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--solver", default="highs", choices=["highs", "cbc"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    res = run(args.out)
-    graph = res["graph"]
-    assert isinstance(graph, dict)
+    logging.getLogger("territory_opt").setLevel(logging.WARNING)
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    logger.setLevel(logging.INFO)
+    res = run(args.out, time_limit=args.time_limit, solver=args.solver)
     table = res["table"]
     assert isinstance(table, pd.DataFrame)
-    lines = [
-        f"Normandy: {res['communes']} communes, {graph['edges']} borders, "
-        f"{graph['bridged']} bridged islands, connected={graph['connected']}",
-        f"{res['accounts']} accounts, {res['workload_h']:,.0f} h of workload, {res['reps']} reps",
-        "Current plan (workload as % of FTE-weighted target):",
-        table[["name", "town", "fte", "communes", "accounts", "workload", "workload_pct_target"]]
-        .round(1)
-        .to_string(),
-        f"max/min workload per FTE: {table['workload_pct_target'].max() / table['workload_pct_target'].min():.2f}",
-        f"written: {args.out / 'current_plan.csv'}  ({res['seconds']:.1f} s)",
+    cols = [
+        c
+        for c in (
+            "name",
+            "units",
+            "accounts",
+            "workload",
+            "workload_pct_target",
+            "potential_pct_target",
+            "max_km",
+        )
+        if c in table.columns
     ]
-    for line in lines:
-        logger.info(line)
+    logger.info("Optimized territories:\n%s", table[cols].round(1).to_string())
+    files = res["files"]
+    assert isinstance(files, dict)
+    for kind, path in files.items():
+        logger.info("  %-16s %s", kind, path)
+    logger.info("Done in %.0f s. Open %s in a browser.", res["seconds"], files.get("comparison"))
 
 
 if __name__ == "__main__":
