@@ -13,6 +13,124 @@ import nbformat
 
 NOTEBOOKS: dict[str, list[tuple[str, str]]] = {}
 
+NOTEBOOKS["01_redeployment_normandie.ipynb"] = [
+    (
+        "markdown",
+        """# Redeployment study: Normandy
+
+The demo sales force (17 reps, 4,000 accounts, 12,000 h of workload on the 2,644 real communes of
+Normandy) has drifted into an unbalanced alignment. This notebook diagnoses the current plan,
+optimizes a balanced, contiguous, compact one, looks at the trade-off between balance and
+*changes of interlocutor* (accounts changing rep), and exports the result.
+
+`TIME_LIMIT` is kept short so the notebook runs in CI; raise it for a real study.""",
+    ),
+    (
+        "code",
+        """TIME_LIMIT = 15  # seconds per solve; use 120+ for a real study
+import pandas as pd
+from territory_opt import load_normandie
+from territory_opt.adjacency import adjacency_graph
+from territory_opt.alignment import Alignment
+from territory_opt.problem import TerritoryProblem
+from territory_opt.solve import optimize
+from territory_opt.maps import plot_alignment, plot_comparison
+from territory_opt.scenarios import Study, pareto_curve
+
+data = load_normandie()
+units, reps, accounts = data.units, data.reps, data.accounts
+G = adjacency_graph(units)
+print(len(units), "communes,", len(accounts), "accounts,", len(reps), "reps")""",
+    ),
+    ("markdown", "## 1. The current plan"),
+    (
+        "code",
+        """MEASURES = ["workload", "potential", "accounts"]
+problem = TerritoryProblem.from_geodataframe(
+    units[[*MEASURES, "name", "geometry"]], reps, measures=MEASURES, graph=G,
+    balance={"workload": 0.05, "potential": 0.05}, baseline=units["current_rep"], contiguity="sp",
+)
+current = Alignment.from_assignment(units["current_rep"], problem=problem)
+current.territory_table()[["name", "units", "accounts", "workload_pct_target", "potential_pct_target", "max_km"]].round(1)""",
+    ),
+    (
+        "code",
+        """{k: round(v, 2) for k, v in current.metrics().items() if "workload" in k or "potential" in k}""",
+    ),
+    ("code", """plot_alignment(current, graph=G, title="Current plan")"""),
+    ("markdown", "## 2. Optimized plan (±5 % on workload and potential, contiguous, compact)"),
+    (
+        "code",
+        """plan = optimize(problem, "highs", time_limit=TIME_LIMIT, nearest=8, raise_infeasible=False)
+print(plan.report)
+pd.DataFrame({"current": current.metrics(), "optimized": plan.metrics()}).round(2)""",
+    ),
+    ("code", """plot_comparison(current, plan, graph=G)"""),
+    (
+        "markdown",
+        "## 3. Balance vs changes of interlocutor (ε-constraint on accounts changing rep)",
+    ),
+    (
+        "code",
+        """study = Study(units, reps, units["current_rep"], graph=G,
+              solve_settings={"time_limit": TIME_LIMIT, "nearest": 8, "raise_infeasible": False})
+curve = pareto_curve(study, ["20%", "35%", "60%"])
+curve""",
+    ),
+    ("markdown", "## 4. Export"),
+    (
+        "code",
+        """from territory_opt.report import export_plan
+files = export_plan(plan, "normandie_plan", accounts=accounts, before=current, force=True)
+{k: str(v) for k, v in files.items()}""",
+    ),
+]
+
+NOTEBOOKS["02_whatif_normandie.ipynb"] = [
+    (
+        "markdown",
+        """# What-if: a rep leaves, a rep joins
+
+Emma (R05, Saint-Lô) leaves; a new rep is hired in Rouen. Each event is handled two ways, as in the
+course (slide 38): *au fil de l'eau* (only what the event forces moves) and complete redeployment
+(re-optimize everything, counting accounts that change rep). Then the pay impact of the leaver's
+customers moving, with the course's guarantee (100 % / 75 % / 50 % of former pay).""",
+    ),
+    (
+        "code",
+        """TIME_LIMIT = 15
+import pandas as pd
+from territory_opt import load_normandie
+from territory_opt.scenarios import Study, add_rep, compare_scenarios, remove_rep
+
+data = load_normandie()
+study = Study(data.units, data.reps, data.units["current_rep"],
+              solve_settings={"time_limit": TIME_LIMIT, "nearest": 8, "raise_infeasible": False})""",
+    ),
+    (
+        "code",
+        """leaves_local = remove_rep(study, "R05", mode="local")
+leaves_full = remove_rep(study, "R05", mode="complete")
+joins_rouen = add_rep(study, "R18", "76540", name="Romain", mode="complete")
+compare_scenarios([leaves_local, leaves_full, joins_rouen]).T""",
+    ),
+    (
+        "code",
+        """leaves_local.changes().groupby("to_rep")[["accounts", "workload"]].sum()""",
+    ),
+    (
+        "markdown",
+        "## Pay impact (commission 5 % of potential, fixed 30 k€, 50 % kept on lost accounts in year 1)",
+    ),
+    (
+        "code",
+        """acc = data.accounts.assign(potential=data.accounts["potential"] * 1000)  # k€ -> €
+pay = leaves_full.pay(acc, commission_rate=0.05, fixed_salary=30_000, kept_share=(0.5, 0.25, 0.0))
+print(f"cost of the redeployment over 3 years: {pay.total_cost:,.0f} €")
+pay.per_rep.query("top_up > 0 or kept_commission > 0").round(0)""",
+    ),
+]
+
 NOTEBOOKS["03_sizing.ipynb"] = [
     (
         "markdown",

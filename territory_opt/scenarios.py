@@ -302,6 +302,29 @@ def _check_home(study: Study, home: Hashable) -> None:
         )
 
 
+def _free_home(study: Study, reps: pd.DataFrame, home: Hashable) -> Hashable:
+    """``home`` if no rep lives there yet, else the nearest unit (graph hops) without a rep.
+
+    A unit belongs to one territory, so two reps living in one town (Rouen) are rooted in
+    neighbouring units; the choice is logged and visible in the plan's ``reps.home``.
+    """
+    taken = set(reps["home"])
+    if home not in taken:
+        return home
+    assert study.graph is not None
+    by_hops = nx.single_source_shortest_path_length(study.graph, home)
+    ranked = sorted(
+        (u for u in by_hops if u not in taken),
+        key=lambda u: (by_hops[u], -float(study.units.at[u, study.measures[0]]), str(u)),
+    )
+    if not ranked:
+        raise ValidationError("every unit already holds a rep's home.")
+    logger.info(
+        "unit %s already holds a rep's home: rooting the new territory at %s", home, ranked[0]
+    )
+    return ranked[0]
+
+
 def _neighbourhood(study: Study, unit: Hashable, hops: int) -> set[Hashable]:
     assert study.graph is not None
     return set(nx.single_source_shortest_path_length(study.graph, unit, cutoff=hops))
@@ -325,6 +348,7 @@ def add_rep(
     """
     _check_rep(study, rep, exists=False)
     _check_home(study, home)
+    home = _free_home(study, study.reps, home)
     if fte <= 0:
         raise ValidationError([Problem("reps", f"rep {rep!r}", "FTE must be > 0.", "e.g. 1.0.")])
     row = pd.DataFrame({"home": [home], "fte": [float(fte)]}, index=pd.Index([rep]))
@@ -361,6 +385,7 @@ def move_rep(
     _check_home(study, new_home)
     reps = study.reps.copy()
     old = reps.at[rep, "home"]
+    new_home = _free_home(study, reps.drop(index=rep), new_home)
     reps.at[rep, "home"] = new_home
     free: set[Hashable] = set()
     if mode == "local":

@@ -89,6 +89,10 @@ def test_add_and_move_rep(study):
     mv = move_rep(study, "A", "u1_1")
     _valid(study, mv)
     assert mv.after.assignment["u1_1"] == "A"
+    # a second rep in an occupied home unit is rooted in the nearest free unit
+    twin = add_rep(study, "E", "u0_0")
+    _valid(study, twin)
+    assert twin.after.reps.loc["E", "home"] in {"u1_0", "u0_1"}
     table = compare_scenarios([res, mv])
     assert list(table.index) == ["add D at u3_1", "move A to u1_1"]
 
