@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Iterator
 
@@ -159,11 +160,20 @@ def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray
     return dist
 
 
-def recombine(st: State, a: int, b: int, time_limit: float) -> np.ndarray | None:
+def recombine(
+    st: State, a: int, b: int, time_limit: float, contiguity: str = "sp", max_rounds: int = 25
+) -> np.ndarray | None:
     """Best re-split of territories ``a`` and ``b`` (labels for ``st.d``), or ``None``
-    when HiGHS found nothing (infeasible under the restriction, or out of time)."""
+    when HiGHS found nothing (infeasible under the restriction, or out of time).
+
+    ``contiguity="cuts"`` (exact, slow on 300+ units: many rounds): solve without contiguity, then add, for every piece
+    ``C`` cut off from its centre, ``x_v <= sum_{j in N(C)} x_j`` for ``v`` in ``C`` (and
+    the mirror rows for ``b``), and re-solve, at most ``max_rounds`` times; the current
+    split is passed as the incumbent when it is balanced. ``"sp"``: the shortest-path
+    rows above (sufficient, not necessary; one solve)."""
     if not _HAVE_HIGHS or time_limit <= 0.01:
         return None
+    t_end = time.perf_counter() + time_limit
     d = st.d
     M = np.flatnonzero((st.a == a) | (st.a == b))
     s = len(M)
@@ -229,19 +239,20 @@ def recombine(st: State, a: int, b: int, time_limit: float) -> np.ndarray | None
         rlo.append(-np.inf)
         rhi.append(max(d.budget, st.D) - const)
     adj = d.adj
-    for j, u in enumerate(M.tolist()):
-        if u != ca:
-            pa = [inside[w] for w in adj[u] if w in inside and da[inside[w]] < da[j]]
-            rows_idx.append(np.asarray([j, *pa], dtype=np.int64))
-            rows_val.append(np.asarray([1.0] + [-1.0] * len(pa)))
-            rlo.append(-np.inf)
-            rhi.append(0.0)
-        if u != cb:
-            pb = [inside[w] for w in adj[u] if w in inside and db[inside[w]] < db[j]]
-            rows_idx.append(np.asarray([j, *pb], dtype=np.int64))
-            rows_val.append(np.asarray([-1.0] + [1.0] * len(pb)))
-            rlo.append(-np.inf)
-            rhi.append(len(pb) - 1.0)
+    if contiguity == "sp":
+        for j, u in enumerate(M.tolist()):
+            if u != ca:
+                pa = [inside[w] for w in adj[u] if w in inside and da[inside[w]] < da[j]]
+                rows_idx.append(np.asarray([j, *pa], dtype=np.int64))
+                rows_val.append(np.asarray([1.0] + [-1.0] * len(pa)))
+                rlo.append(-np.inf)
+                rhi.append(0.0)
+            if u != cb:
+                pb = [inside[w] for w in adj[u] if w in inside and db[inside[w]] < db[j]]
+                rows_idx.append(np.asarray([j, *pb], dtype=np.int64))
+                rows_val.append(np.asarray([-1.0] + [1.0] * len(pb)))
+                rlo.append(-np.inf)
+                rhi.append(len(pb) - 1.0)
     lp = highspy.HighsLp()
     lp.num_col_ = nv
     lp.num_row_ = len(rlo)
@@ -258,10 +269,88 @@ def recombine(st: State, a: int, b: int, time_limit: float) -> np.ndarray | None
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.passModel(lp)
-    h.run()
-    if h.getInfo().primal_solution_status != 2:  # 2 = feasible
-        return None
-    x = np.asarray(h.getSolution().col_value[:s]) > 0.5
+    local = [[inside[w] for w in adj[u] if w in inside] for u in M.tolist()]
+    roots = (inside[ca], inside[cb])
+    cur = st.a[M] == a
+    for _ in range(max_rounds if contiguity == "cuts" else 1):
+        left = t_end - time.perf_counter()
+        if left <= 0.01:
+            return None
+        h.setOptionValue("time_limit", float(left))
+        if both_ok and contiguity == "cuts":
+            h.setSolution(s, np.arange(s, dtype=np.int32), cur.astype(float))
+        h.run()
+        if h.getInfo().primal_solution_status != 2:  # 2 = feasible
+            return None
+        x = np.asarray(h.getSolution().col_value[:s]) > 0.5
+        if contiguity != "cuts":
+            break
+        cuts = _cut_rows(local, x, roots)
+        if not cuts:
+            break
+        starts = np.zeros(len(cuts) + 1, dtype=np.int32)
+        starts[1:] = np.cumsum([len(c[0]) for c in cuts])
+        idx = np.concatenate([c[0] for c in cuts]).astype(np.int32)
+        val = np.concatenate([c[1] for c in cuts]).astype(float)
+        h.addRows(
+            len(cuts),
+            np.full(len(cuts), -np.inf),
+            np.asarray([c[2] for c in cuts], dtype=float),
+            len(idx),
+            starts[:-1].copy(),
+            idx,
+            val,
+        )
+    else:
+        return None  # still cut off after max_rounds
     labels = st.a.copy()
     labels[M] = np.where(x, a, b)
     return labels
+
+
+def _cut_rows(
+    local: list[list[int]], x: np.ndarray, roots: tuple[int, int]
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Cut rows ``(indices, values, upper)`` for every piece cut off from its root.
+
+    ``x[i]``: unit ``i`` on side ``a`` (root ``roots[0]``); side ``b`` is ``~x``."""
+    s = len(local)
+    comp = np.full(s, -1, dtype=np.int64)
+    rows: list[tuple[np.ndarray, np.ndarray, float]] = []
+    xl = x.tolist()
+    for side, root in ((True, roots[0]), (False, roots[1])):
+        # mark what the root reaches
+        stack = [root]
+        comp[root] = 0
+        while stack:
+            v = stack.pop()
+            for w in local[v]:
+                if comp[w] < 0 and xl[w] == side:
+                    comp[w] = 0
+                    stack.append(w)
+    label = 1
+    for s0 in range(s):
+        if comp[s0] >= 0:
+            continue
+        side = xl[s0]
+        members = [s0]
+        comp[s0] = label
+        stack = [s0]
+        while stack:
+            v = stack.pop()
+            for w in local[v]:
+                if comp[w] < 0 and xl[w] == side:
+                    comp[w] = label
+                    members.append(w)
+                    stack.append(w)
+        label += 1
+        inC = set(members)
+        bnd = sorted({w for v in members for w in local[v] if w not in inC})
+        nb = np.asarray(bnd, dtype=np.int64)
+        for v in members:
+            ind = np.concatenate([[v], nb])
+            if side:  # x_v <= sum x_j
+                rows.append((ind, np.concatenate([[1.0], -np.ones(len(nb))]), 0.0))
+            else:  # 1 - x_v <= sum (1 - x_j)
+                rows.append((ind, np.concatenate([[-1.0], np.ones(len(nb))]), len(nb) - 1.0))
+    return rows

@@ -21,6 +21,12 @@ import numpy as np
 
 _EPS = 1e-12
 
+# labels, DET rows, movable flags of the units of some territories; their S and viol
+# rows; cost; disruption (see State.snapshot)
+Snapshot = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float
+]
+
 
 @dataclass
 class _Data:
@@ -474,6 +480,36 @@ class State:
         self.viol[rr] = d.viol_rows(self.S[rr], rr)
         self.refresh(frm)
         self.refresh(to)
+
+    def snapshot(self, rs: list[int]) -> Snapshot:
+        """Everything a move between territories ``rs`` changes (see :meth:`restore`)."""
+        idx = np.flatnonzero(np.isin(self.a, rs))
+        rr = np.asarray(rs, dtype=np.int64)
+        return (
+            idx,
+            self.a[idx].copy(),
+            self.DET[idx].copy(),
+            self.movable[idx].copy(),
+            rr,
+            self.S[rr].copy(),
+            self.viol[rr].copy(),
+            self.cost,
+            self.D,
+        )
+
+    def restore(self, snap: Snapshot) -> None:
+        """Undo the moves made since :meth:`snapshot` (they must stay within its territories)."""
+        idx, lab, det, mov, rr, S, viol, cost, D = snap
+        self.a[idx] = lab
+        al = self.al
+        for u, r in zip(idx.tolist(), lab.tolist(), strict=True):
+            al[u] = r
+        self.DET[idx] = det
+        self.movable[idx] = mov
+        self.S[rr] = S
+        self.viol[rr] = viol
+        self.cost = cost
+        self.D = D
 
     def set_assignment(self, assign: np.ndarray, touched: list[int]) -> None:
         """Replace labels wholesale and refresh the territories in ``touched``."""
