@@ -859,11 +859,15 @@ def optimize(
     if status == "infeasible":
         objective = parts["objective"]
     bound = raw.bound
-    gapv = (
-        raw.gap
-        if raw.values is not None
-        else (None if bound is None else abs(objective - bound) / max(abs(objective), 1e-10))
-    )
+    gapv = raw.gap if raw.values is not None else None
+    trivial = _trivial_bound(problem, model)
+    if trivial is not None and (bound is None or bound < trivial):
+        bound = trivial  # early HiGHS dual bounds can be far below this obvious one
+        gapv = None
+    if gapv is None and bound is not None and status in ("optimal", "feasible"):
+        gapv = abs(objective - bound) / max(abs(objective), 1e-10)
+    if status == "no_solution":
+        gapv = None  # the returned plan violates hard constraints: no gap to speak of
     message = "; ".join([n for n in notes if n] + [raw.message])
     report = SolveReport(
         status=status,
@@ -875,6 +879,17 @@ def optimize(
         message=message,
     )
     return _to_alignment(problem, asg, report)
+
+
+def _trivial_bound(problem: TerritoryProblem, model: MilpModel) -> float | None:
+    """Each unit at its cheapest allowed column: a valid bound when the objective is only cost."""
+    if problem.objective != "cost" or "penalty" in model.parts:
+        return None
+    if problem.disruption_weight > 0 and "disruption" in model.parts:
+        return None
+    coef = problem.assignment_costs()
+    masked = np.where(model.x >= 0, coef, np.inf)
+    return float(masked.min(axis=1).sum())
 
 
 def _to_alignment(problem: TerritoryProblem, asg: np.ndarray, report: SolveReport) -> Alignment:
