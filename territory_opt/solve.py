@@ -516,7 +516,12 @@ def diagnose(
 
 
 def _heuristic_plan(
-    problem: TerritoryProblem, *, seed: int, time_limit: float
+    problem: TerritoryProblem,
+    *,
+    seed: int,
+    time_limit: float,
+    start: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, bool, str]:
     """Column index per unit from the construction heuristic, or ``None``."""
     try:
@@ -538,8 +543,15 @@ def _heuristic_plan(
                 seed=seed,
             )
             centres = [int(c) for c in np.asarray(chosen).tolist()]
-        inst = problem.to_heuristic_instance(centres=centres)
-        res = heuristics.build_plan(inst, seed=seed, time_limit=time_limit)
+        inst = problem.to_heuristic_instance(
+            centres=centres, allowed=None if centres is not None else allowed
+        )
+        res = heuristics.build_plan(
+            inst,
+            seed=seed,
+            time_limit=time_limit,
+            start=None if centres is not None else start,
+        )
     except Exception as exc:  # the heuristic is an optional helper: never fail the solve
         logger.warning("heuristic failed (%s): solving without warm start", exc)
         return None, False, f"heuristic failed: {exc}"
@@ -594,57 +606,80 @@ def _solve_plain(
         plan = _decode(model, raw.values) if raw.values is not None else None
         return raw, model, plan
     rounds = 0
+    # best connected plan known (the warm start if it satisfies the model)
+    best_plan: np.ndarray | None = None
+    best_obj = np.inf
+    if sv is not None and model.max_violation(sv) <= 1e-6:
+        best_plan, best_obj = start, model.evaluate(sv)["objective"]
+    bound = raw.bound
     while raw.values is not None:
         plan = _decode(model, raw.values)
         rows = cut_rows(problem, model.x, plan)
+        if raw.bound is not None:
+            bound = raw.bound if bound is None else max(bound, raw.bound)
         if not rows:
-            return (
-                dataclasses.replace(
-                    raw,
-                    seconds=time.perf_counter() - t0,
-                    message=f"{raw.message}; {rounds} cut round(s)",
-                ),
-                model,
-                plan,
-            )
+            if raw.objective is not None and raw.objective <= best_obj + 1e-9:
+                return (
+                    dataclasses.replace(
+                        raw,
+                        seconds=time.perf_counter() - t0,
+                        message=f"{raw.message}; {rounds} cut round(s)",
+                    ),
+                    model,
+                    plan,
+                )
+            break  # the relaxed optimum is connected but the incumbent is better
         rounds += 1
         model = model.with_rows(rows)
         left = time_limit - (time.perf_counter() - t0)
-        logger.info("cuts round %d: %d cut(s) added, %.1f s left", rounds, len(rows), left)
+        left = time_limit - (time.perf_counter() - t0)
+        logger.info(
+            "cuts round %d: %d cut(s) added, bound %s, incumbent %.6g, %.1f s left",
+            rounds,
+            len(rows),
+            _fmt(bound),
+            best_obj,
+            left,
+        )
+        if (
+            bound is not None
+            and np.isfinite(best_obj)
+            and abs(best_obj - bound) <= gap * max(abs(best_obj), 1e-10)
+        ):
+            break
         if left <= 0.5:
             break
-        sv = _start_for(problem, model, start)
+        sv = _start_for(problem, model, best_plan)
         raw = solve_model(
             model, solver, time_limit=left, gap=gap, threads=threads, seed=seed, start=sv
         )
     seconds = time.perf_counter() - t0
-    if raw.status == "infeasible":
+    if raw.status == "infeasible" and best_plan is None:
         return dataclasses.replace(raw, seconds=seconds), model, None
-    # stopped with a disconnected incumbent or none: fall back on the start plan, if any
-    if sv is not None and model.max_violation(sv) <= 1e-6:
-        ev = model.evaluate(sv)
-        bound = raw.bound
-        obj = ev["objective"]
-        g = None if bound is None else abs(obj - bound) / max(abs(obj), 1e-10)
+    if best_plan is not None:
+        bv = start_vector(problem, model, best_plan)
+        g = None if bound is None else abs(best_obj - bound) / max(abs(best_obj), 1e-10)
         return (
             _Raw(
                 "feasible",
-                sv,
-                obj,
+                bv,
+                best_obj,
                 bound,
                 g,
                 seconds,
-                f"cut loop stopped after {rounds} round(s); warm-start plan kept",
+                f"cut loop: {rounds} round(s); the relaxed solutions were still disconnected, "
+                "so the plan is the best connected one known (the warm start) and the bound "
+                "is the relaxation's",
             ),
             model,
-            start,
+            best_plan,
         )
     return (
         _Raw(
             "no_solution",
             None,
             None,
-            raw.bound,
+            bound,
             None,
             seconds,
             f"cut loop stopped after {rounds} round(s) without a connected plan",
