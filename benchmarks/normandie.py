@@ -48,7 +48,9 @@ def _machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def build(budget: str | None, contiguity: str | None) -> TerritoryProblem:
+def build(
+    budget: str | None, contiguity: str | None, objective: str = "inertia"
+) -> TerritoryProblem:
     """The benchmark problem (``budget`` e.g. ``"30%"`` of accounts, or None)."""
     ds = to.load_normandie()
     return TerritoryProblem.from_geodataframe(
@@ -60,7 +62,8 @@ def build(budget: str | None, contiguity: str | None) -> TerritoryProblem:
         baseline="current_rep",
         disruption="accounts",
         disruption_budget=budget,
-        power=1,
+        power=2 if objective == "inertia" else 1,
+        weight="workload" if objective == "inertia" else None,
     )
 
 
@@ -68,7 +71,9 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for budget in [None, args.budget]:
         t_build = time.perf_counter()
-        problem = build(budget, None if args.contiguity == "none" else args.contiguity)
+        problem = build(
+            budget, None if args.contiguity == "none" else args.contiguity, args.objective
+        )
         build_s = time.perf_counter() - t_build
         for solver in args.solvers:
             logging.info("solving: solver=%s budget=%s", solver, budget)
@@ -118,18 +123,25 @@ def write(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
         HEADER,
         "",
         f"`python benchmarks/normandie.py --time-limit {args.time_limit:g} --nearest {args.nearest} "
+        f"--contiguity {args.contiguity} --objective {args.objective} "
         f"--solvers {' '.join(args.solvers)} --budget {args.budget}` on {time.strftime('%Y-%m-%d')}.",
         "",
         f"- machine: {_machine()}; solver threads: {args.threads}",
         "- instance: 2,644 communes, 17 reps at their homes, workload and potential within ±5 % of the "
-        "FTE-weighted targets, shortest-path contiguity, objective = sum of commune-to-home km; "
+        f"FTE-weighted targets, contiguity `{args.contiguity}`, objective = "
+        + (
+            "sum of workload x km^2 to the home"
+            if args.objective == "inertia"
+            else "sum of commune-to-home km"
+        )
+        + "; "
         f"pruned to the {args.nearest} nearest homes (+ home, baseline rep, warm-start rep); warm start from "
         "the construction heuristic; requested gap "
         f"{args.gap:g}.",
         "- `bound`/`gap` are the solver's proven best bound and relative gap (HiGHS `mip_dual_bound`; "
         "CBC parsed from its log); `optimal` only when proven.",
         "",
-        "| solver | disruption budget | status | objective (km) | bound | gap | time (s) | contiguous | max dev workload % | max dev potential % | accounts changed % |",
+        "| solver | disruption budget | status | objective | bound | gap | time (s) | contiguous | max dev workload % | max dev potential % | accounts changed % |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     notes = []
@@ -179,7 +191,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="heuristic seconds (default min(10, 0.2 x limit))",
     )
-    ap.add_argument("--contiguity", default="sp", choices=["sp", "flow", "cuts", "none"])
+    ap.add_argument("--contiguity", default="cuts", choices=["sp", "flow", "cuts", "none"])
+    ap.add_argument(
+        "--objective",
+        default="inertia",
+        choices=["inertia", "km"],
+        help="inertia: sum of workload x km^2 (default); km: sum of commune-to-home km",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr

@@ -48,7 +48,8 @@ print(len(units), "communes,", len(accounts), "accounts,", len(reps), "reps")"""
         """MEASURES = ["workload", "potential", "accounts"]
 problem = TerritoryProblem.from_geodataframe(
     units[[*MEASURES, "name", "geometry"]], reps, measures=MEASURES, graph=G,
-    balance={"workload": 0.05, "potential": 0.05}, baseline=units["current_rep"], contiguity="sp",
+    balance={"workload": 0.05, "potential": 0.05}, baseline=units["current_rep"],
+    contiguity="cuts", power=2, weight="workload",   # exact contiguity, moment of inertia
 )
 current = Alignment.from_assignment(units["current_rep"], problem=problem)
 current.territory_table()[["name", "units", "accounts", "workload_pct_target", "potential_pct_target", "max_km"]].round(1)""",

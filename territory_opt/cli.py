@@ -124,6 +124,14 @@ def _parse_balance(items: list[str] | None) -> dict[str, float]:
     return out
 
 
+def _objective(value: str, units: Any) -> dict[str, Any]:
+    if value == "km":
+        return {"power": 1, "weight": None}
+    if value == "inertia":
+        return {"power": 2, "weight": "workload" if "workload" in units.columns else None}
+    raise ValidationError(f"--objective {value!r}: choose inertia or km.")
+
+
 def _contiguity(value: str) -> ContiguityMode:
     modes: dict[str, ContiguityMode] = {"sp": "sp", "flow": "flow", "cuts": "cuts", "none": None}
     if value not in modes:
@@ -230,7 +238,13 @@ def optimize(
     solver: Annotated[str, typer.Option(help="highs or cbc.")] = "highs",
     time_limit: Annotated[float, typer.Option(help="Seconds.")] = 60.0,
     gap: Annotated[float, typer.Option(help="Relative gap to stop at.")] = 0.005,
-    contiguity: Annotated[str, typer.Option(help="sp, flow, cuts or none.")] = "sp",
+    contiguity: Annotated[
+        str,
+        typer.Option(help="cuts (exact, default), flow (exact), sp (fast, restrictive) or none."),
+    ] = "cuts",
+    objective: Annotated[
+        str, typer.Option(help="inertia (sum workload x km^2, default) or km (sum of km).")
+    ] = "inertia",
     nearest: Annotated[
         int | None, typer.Option(help="Prune each unit to its N nearest homes.")
     ] = 8,
@@ -265,6 +279,7 @@ def optimize(
             baseline=b,
             disruption_budget=_budget(max_changes),
             contiguity=_contiguity(contiguity),
+            **_objective(objective, u),
         )
         with console.status(f"Solving with {solver} (time limit {time_limit:g} s)..."):
             plan = run(problem, solver, time_limit=time_limit, gap=gap, nearest=nearest, seed=seed)

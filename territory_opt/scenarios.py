@@ -73,7 +73,9 @@ class Study:
         Measure columns carried into the plans (balance measures and e.g. accounts).
     problem_settings : mapping
         Extra keyword arguments of :meth:`TerritoryProblem.from_geodataframe`
-        (``contiguity``, ``power``, ``weight``, ``disruption``...).
+        (``contiguity``, ``power``, ``weight``, ``disruption``...). Defaults:
+        ``contiguity="cuts"`` (exact), ``power=2`` and ``weight`` = the first balanced
+        measure (moment of inertia).
     solve_settings : mapping
         Keyword arguments of :func:`territory_opt.solve.optimize` (``solver``,
         ``time_limit``, ``nearest``...).
@@ -126,6 +128,10 @@ class Study:
         settings: dict[str, Any] = {
             "balance": self._balance(soft_balance),
             "baseline": base,
+            # defaults: exact contiguity, moment of inertia weighted by the first measure
+            "contiguity": "cuts",
+            "power": 2,
+            "weight": next(iter(self.balance), None),
             **dict(self.problem_settings),
             **overrides,
         }
