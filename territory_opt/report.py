@@ -89,6 +89,7 @@ def export_plan(
     force: bool = False,
     maps: bool = True,
     name: str = "plan",
+    kpis: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write a plan and its reports into folder ``out``.
 
@@ -111,6 +112,10 @@ def export_plan(
         The former plan for the comparison map (default: built from the baseline).
     inputs : iterable of path-like
         Input files, never overwritten.
+    kpis : DataFrame, optional
+        KPIs per territory (:func:`territory_opt.objectives.kpi_table`): written as the
+        ``kpis`` sheet of the XLSX report and as one HTML dashboard per rep in
+        ``dashboards/``.
 
     Returns
     -------
@@ -163,7 +168,19 @@ def export_plan(
             unit_changes.to_excel(xl, sheet_name="unit changes", index=False)
         if acc_changes is not None:
             acc_changes.to_excel(xl, sheet_name="account changes", index=False)
+        if kpis is not None:
+            kpis.reset_index().to_excel(xl, sheet_name="kpis", index=False)
     written["xlsx"] = path
+    if kpis is not None:
+        from .objectives import TOTAL, rep_dashboard_html
+
+        for rep in kpis.index:
+            if rep == TOTAL:
+                continue
+            p = rep_dashboard_html(
+                kpis, rep, folder / "dashboards" / f"{rep}.html", overwrite=force
+            )
+            written[f"dashboard {rep}"] = p
     if maps and alignment.units is not None:
         from .maps import plot_alignment, plot_comparison, save_html, save_png
 

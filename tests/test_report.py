@@ -68,3 +68,21 @@ def test_export_writes_everything(tmp_path, normandie, plans):
     with pytest.raises(ValidationError, match="--force"):
         export_plan(plan, tmp_path / "out", maps=False)
     export_plan(plan, tmp_path / "out", maps=False, force=True)
+
+
+def test_export_with_kpis(tmp_path, normandie, plans):
+    from territory_opt.objectives import generate_crm_history, kpi_table, parse_crm
+
+    plan, _ = plans
+    raw = generate_crm_history(normandie.accounts, normandie.units["current_rep"], seed=1)
+    history = parse_crm(raw, accounts=normandie.accounts, as_of="2026-01-01")
+    kpis = kpi_table(
+        history, plan, normandie.accounts, normandie.units, period="2025", reps=normandie.reps
+    )
+    files = export_plan(plan, tmp_path / "k", maps=False, kpis=kpis)
+    sheet = pd.read_excel(files["xlsx"], sheet_name="kpis")
+    assert len(sheet) == len(kpis)
+    dashboards = [k for k in files if k.startswith("dashboard ")]
+    assert len(dashboards) == 17
+    html = files["dashboard R09"].read_text(encoding="utf-8")
+    assert "R09" in html and "<script" not in html.lower()
