@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +20,13 @@ import pandas as pd
 from .alignment import Alignment
 from .io import atomic_path, prepare_output_dir
 
-__all__ = ["account_changes", "export_plan", "solver_report", "territories_geodataframe"]
+__all__ = [
+    "account_changes",
+    "export_plan",
+    "kpi_alignment",
+    "solver_report",
+    "territories_geodataframe",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +83,19 @@ def territories_geodataframe(alignment: Alignment) -> gpd.GeoDataFrame:
     terr = units.dissolve(by="rep")
     table = alignment.territory_table()
     return gpd.GeoDataFrame(table.join(terr), geometry="geometry", crs=units.crs).reset_index()
+
+
+def kpi_alignment(alignment: Alignment, kpis: pd.DataFrame, column: str) -> Alignment:
+    """A copy of ``alignment`` whose units carry a territory KPI, for a KPI choropleth.
+
+    Each unit gets its territory's ``kpis[column]``; draw it with
+    ``plot_alignment(al, choropleth=column, choropleth_density=False)``.
+    """
+    if column not in kpis.columns:
+        raise ValueError(f"KPI {column!r} not in the table: use one of {list(kpis.columns)}.")
+    values = alignment.assignment.map(kpis[column]).astype(float)
+    measures = alignment.measures.assign(**{column: values.reindex(alignment.measures.index)})
+    return replace(alignment, measures=measures)
 
 
 def export_plan(
@@ -199,5 +218,18 @@ def export_plan(
         if before is not None:
             cmp = plot_comparison(before, alignment)
             written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
+        kpi_col = next(
+            (c for c in ("penetration", "retention", "growth") if kpis is not None and c in kpis),
+            None,
+        )
+        if kpis is not None and kpi_col is not None:
+            kmap = plot_alignment(
+                kpi_alignment(alignment, kpis, kpi_col),
+                choropleth=kpi_col,
+                choropleth_density=False,
+                choropleth_show=True,
+                title=f"KPI: {kpi_col}",
+            )
+            written["kpi_map"] = save_html(kmap, folder / f"{name}_kpi_map.html")
     logger.info("wrote %d files into %s", len(written), folder)
     return written

@@ -79,7 +79,8 @@ def test_export_with_kpis(tmp_path, normandie, plans):
     kpis = kpi_table(
         history, plan, normandie.accounts, normandie.units, period="2025", reps=normandie.reps
     )
-    files = export_plan(plan, tmp_path / "k", maps=False, kpis=kpis)
+    files = export_plan(plan, tmp_path / "k", kpis=kpis)
+    assert files["kpi_map"].exists() and "penetration" in files["kpi_map"].read_text()
     sheet = pd.read_excel(files["xlsx"], sheet_name="kpis")
     assert len(sheet) == len(kpis)
     dashboards = [k for k in files if k.startswith("dashboard ")]
