@@ -59,6 +59,20 @@ def _check_file(path: Path) -> None:
 
 
 def _read_csv(path: Path, id_cols: Iterable[str]) -> pd.DataFrame:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if b"\x00" in head:
+        utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
+        raise _fail(
+            path,
+            "is not a text CSV in UTF-8 or Windows-1252: it holds NUL bytes "
+            + (
+                "(UTF-16 'Unicode text')."
+                if utf16
+                else "(a binary file, e.g. an .xlsx renamed .csv)."
+            ),
+            "open it in Excel or LibreOffice and save as 'CSV UTF-8 (comma delimited)'.",
+        )
     dtype = dict.fromkeys(id_cols, str)
     last: Exception | None = None
     for enc in _ENCODINGS:

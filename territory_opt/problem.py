@@ -1054,8 +1054,30 @@ def _locate_points(units: gpd.GeoDataFrame, reps: gpd.GeoDataFrame) -> list[Hash
         gpd.GeoDataFrame(geometry=pts.to_numpy(), crs=crs),
         gpd.GeoDataFrame(geometry=polys.to_numpy(), crs=crs),
         how="left",
+        distance_col="_dist",
     )
-    joined = joined[~joined.index.duplicated(keep="first")]
+    joined = joined[~joined.index.duplicated(keep="first")].sort_index()
+    # A home a little outside the units (a rep living across the border) goes to the
+    # nearest unit; one far away is a coordinate/CRS mistake, never silently snapped.
+    xmin, ymin, xmax, ymax = polys.total_bounds
+    far = max(50_000.0, 0.5 * math.hypot(xmax - xmin, ymax - ymin))
+    dist = joined["_dist"].to_numpy(dtype=float)
+    bad = [r for r, d in zip(reps.index, dist, strict=True) if not (np.isfinite(d) and d <= far)]
+    if bad or joined["index_right"].isna().any():
+        raise ValidationError(
+            [
+                Problem(
+                    "reps",
+                    f"rep(s) {_few(bad)}",
+                    f"home point lies more than {far / 1000:.0f} km from every unit "
+                    f"(reps CRS {reps.crs.to_string()}, units CRS "
+                    f"{units.crs.to_string() if units.crs is not None else None}).",
+                    "check that the reps' coordinates are in the CRS they declare "
+                    "(lon/lat = EPSG:4326, Lambert-93 metres = EPSG:2154; x/y not swapped), "
+                    "or give each rep's home unit id.",
+                )
+            ]
+        )
     return [units.index[int(j)] for j in joined["index_right"].to_numpy()]
 
 
@@ -1198,7 +1220,22 @@ def _parse_budget(
                     )
                 ]
             )
-        pct = float(txt[:-1])
+        try:
+            pct = float(txt[:-1])
+        except ValueError:
+            pct = math.nan
+        if not 0.0 <= pct <= 100.0:
+            raise ValidationError(
+                [
+                    Problem(
+                        "settings",
+                        f"disruption_budget={budget!r}",
+                        "a percentage budget must lie between 0 % and 100 % of the "
+                        f"{measure!r} total.",
+                        "use e.g. '10%' (100 % already allows every unit to change rep).",
+                    )
+                ]
+            )
         return pct / 100.0 * float(measures[measure].sum())
     return float(budget)
 
@@ -1371,13 +1408,28 @@ def _validate(p: TerritoryProblem) -> None:
                     "set tolerance=0.05 or lower/upper.",
                 )
             )
-        if b.tolerance is not None and not (0 <= b.tolerance < 10):
+        if b.tolerance is not None and not (0 <= b.tolerance < 1):
+            hint = (
+                f" (did you mean {b.tolerance / 100:g}, i.e. ±{b.tolerance:g} %?)"
+                if 1 <= b.tolerance <= 100
+                else ""
+            )
             problems.append(
                 Problem(
                     "settings",
                     f"balance {b.measure!r} tolerance={b.tolerance}",
-                    "must be between 0 and 10 (a fraction, 0.05 = ±5 %).",
-                    "use a fraction such as 0.05.",
+                    "must be a fraction in [0, 1): 0.05 means ±5 % around the target.",
+                    f"use a fraction such as 0.05{hint}; for one-sided bounds use "
+                    "Balance(measure, lower=..., upper=...).",
+                )
+            )
+        if b.measure in cols and not float(p.measures[b.measure].sum()) > 0:
+            problems.append(
+                Problem(
+                    "settings",
+                    f"balance measure {b.measure!r}",
+                    "every unit has 0, so there is nothing to balance.",
+                    "fill the measure or drop it from balance=.",
                 )
             )
         if b.lower is not None and b.upper is not None and b.lower > b.upper:
@@ -1420,13 +1472,15 @@ def _validate(p: TerritoryProblem) -> None:
         problems.append(
             Problem("settings", "disruption_weight", "must be >= 0.", "use 0 or a positive weight.")
         )
-    if p.disruption_budget is not None and p.disruption_budget < 0:
+    if p.disruption_budget is not None and not (
+        math.isfinite(p.disruption_budget) and p.disruption_budget >= 0
+    ):
         problems.append(
             Problem(
                 "settings",
                 f"disruption_budget={p.disruption_budget}",
-                "must be >= 0.",
-                "use a non-negative budget.",
+                "must be a finite number >= 0.",
+                "use a non-negative budget, e.g. 120 (accounts) or '10%'.",
             )
         )
     needs_base = (

@@ -46,7 +46,7 @@ import pandas as pd
 
 from .alignment import Alignment, SolveReport
 from .contiguity import cut_rows
-from .exceptions import InfeasibleError, SolverError, ValidationError
+from .exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from .model import MilpModel, allowed_mask, build_model, start_vector
 from .problem import TerritoryProblem
 
@@ -90,9 +90,28 @@ def _quiet_stdout() -> Iterator[None]:
         os.close(fd)
 
 
+_INSTALL_HIGHS = (
+    "HiGHS (the 'highspy' package) is not installed or cannot be loaded ({exc}). Install it "
+    "with: pip install 'highspy>=1.7' (a core dependency of territory_opt), or use solver='cbc'."
+)
+_INSTALL_CBC = (
+    "CBC is not available: PuLP's bundled binary was not found or cannot run ({exc}). "
+    "Reinstall PuLP 3.x, which ships CBC: pip install --force-reinstall 'pulp>=3.3,<4' "
+    "(PuLP 4 dropped the bundled CBC), or use solver='highs'."
+)
+
+
+def _import_highspy() -> Any:
+    try:
+        import highspy
+    except ImportError as exc:  # missing wheel, or a broken shared library
+        raise SolverError(_INSTALL_HIGHS.format(exc=exc)) from exc
+    return highspy
+
+
 def _new_highs() -> Any:
     global _HIGHS_BANNER_DONE
-    import highspy
+    highspy = _import_highspy()
 
     if _HIGHS_BANNER_DONE:
         return highspy.Highs()
@@ -123,7 +142,7 @@ def _run_highs(
     seed: int,
     start: np.ndarray | None,
 ) -> _Raw:
-    import highspy
+    highspy = _import_highspy()
 
     t0 = time.perf_counter()
     h = _new_highs()
@@ -214,7 +233,10 @@ def _run_cbc(
     seed: int,
     start: np.ndarray | None,
 ) -> _Raw:
-    import pulp
+    try:
+        import pulp
+    except ImportError as exc:
+        raise SolverError(_INSTALL_CBC.format(exc=exc)) from exc
 
     t0 = time.perf_counter()
     bare = dataclasses.replace(model, offset=0.0)
@@ -233,10 +255,15 @@ def _run_cbc(
             logPath=str(log_path),
             keepFiles=False,
         )
+        if not solver.available():
+            raise SolverError(_INSTALL_CBC.format(exc=f"no executable at {solver.path}"))
         try:
             prob.solve(solver)
         except pulp.PulpSolverError as exc:
-            raise SolverError(f"CBC failed: {exc}") from exc
+            raise SolverError(
+                f"CBC failed ({exc}); if it was killed (out of memory?) shrink the model "
+                "(nearest=, coarser units) or use solver='highs'."
+            ) from exc
         text = log_path.read_text() if log_path.exists() else ""
     for line in text.splitlines():
         if line.strip():
@@ -297,7 +324,17 @@ def solve_model(
     """
     name = _solver_name(solver)
     run = _run_highs if name == "highs" else _run_cbc
-    raw = run(model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start)
+    try:
+        raw = run(model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start)
+    except SolverError:
+        raise
+    except Exception as exc:  # a crash inside the solver or its wrapper
+        raise SolverError(
+            f"{name} crashed ({type(exc).__name__}: {exc}); no plan was returned and no output "
+            "was written. Retry with the other solver, a shorter time_limit or a smaller model "
+            "(nearest=, coarser units)."
+        ) from exc
+    _check_raw(raw, model, name)
     logger.info(
         "%s: %s, objective %s, bound %s, gap %s, %.1f s",
         name,
@@ -310,6 +347,36 @@ def solve_model(
     return raw
 
 
+_STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+
+
+def _check_raw(raw: Any, model: MilpModel, name: str) -> None:
+    """Refuse a solver answer that cannot be trusted (unknown status, garbage values)."""
+    if not isinstance(raw, _Raw) or raw.status not in _STATUSES:
+        raise SolverError(
+            f"{name} returned an unusable answer ({raw!r:.200}); no plan was returned."
+        )
+    if raw.values is None:
+        return
+    v = np.asarray(raw.values)
+    if v.shape != (model.n_cols,) or not np.all(np.isfinite(v)):
+        raise SolverError(
+            f"{name} returned a solution of shape {v.shape} with "
+            f"{int((~np.isfinite(v)).sum()) if v.dtype.kind == 'f' else '?'} non-finite value(s) "
+            f"for a model of {model.n_cols} variables; no plan was returned."
+        )
+    xv = np.where(model.x >= 0, v[np.clip(model.x, 0, None)], 0.0)
+    share = xv.sum(axis=1)
+    if raw.status in ("optimal", "feasible") and (
+        np.abs(share - 1.0).max(initial=0.0) > 1e-3
+        or np.abs(xv - np.round(xv)).max(initial=0.0) > 1e-3
+    ):
+        raise SolverError(
+            f"{name} reported a {raw.status} plan in which some unit is not assigned to exactly "
+            "one rep; no plan was returned. Retry with the other solver."
+        )
+
+
 def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.6g}"
 
@@ -317,7 +384,16 @@ def _fmt(v: float | None) -> str:
 def _solver_name(solver: str) -> str:
     name = str(solver).lower()
     if name not in SOLVERS:
-        raise ValidationError(f"unknown solver {solver!r}: use 'highs' or 'cbc'.")
+        raise ValidationError(
+            [
+                Problem(
+                    "settings",
+                    f"solver={solver!r}",
+                    f"unknown solver {solver!r}.",
+                    "use 'highs' (default) or 'cbc'.",
+                )
+            ]
+        )
     return name
 
 
@@ -365,6 +441,17 @@ def precheck(problem: TerritoryProblem, allowed: np.ndarray | None = None) -> li
         if not problem.free_centres
         else (lambda c: f"centre {problem.unit_ids[int(problem.roots[c])]!r}")
     )
+    if problem.contiguity is not None and not problem.free_centres:
+        for i, c in problem.locks:
+            if int(problem.roots[c]) >= 0 and not _reachable(problem, mask, c)[i]:
+                out.append(
+                    f"unit {problem.unit_ids[i]!r} is locked to {rep_label(c)}, but no contiguous "
+                    f"territory can join it to the home {problem.unit_ids[int(problem.roots[c])]!r} "
+                    "without crossing units that must belong to other reps (their homes or locks"
+                    + (", or pruning" if allowed is not None else "")
+                    + "); remove or change the lock, also lock the units in between to "
+                    f"{rep_label(c)}, or set contiguity=None"
+                )
     for m, bal in enumerate(problem.balance):
         if not bal.hard or totals[m] <= 0:
             continue
@@ -723,6 +810,7 @@ def optimize(
     heuristic_time: float | None = None,
     start: Mapping[Hashable, Hashable] | pd.Series | Alignment | None = None,
     raise_infeasible: bool = True,
+    max_bytes: int | None = None,
 ) -> Alignment:
     """Solve a territory problem and return the best plan found.
 
@@ -754,6 +842,9 @@ def optimize(
         Raise :class:`InfeasibleError` with a diagnosis when the problem is infeasible
         (default). If False, return an ``Alignment`` with status ``"infeasible"`` built
         from the best (violating) plan known, or raise if there is none.
+    max_bytes : int, optional
+        Memory limit for the model-size guard (:mod:`territory_opt.guard`); default the
+        machine's available memory. The guard warns above half of it and refuses above it.
 
     Returns
     -------
@@ -765,11 +856,24 @@ def optimize(
     InfeasibleError
         Proven infeasible (with sentences saying why).
     SolverError
-        The solver failed, or found no plan and no warm start exists.
+        The solver is missing or failed, or found no plan and no warm start exists.
+    ModelTooLargeError
+        (a :class:`SolverError`) the model's estimated size exceeds the memory limit; the
+        message says how to shrink it.
     """
+    from .guard import check_model_size
+
     t0 = time.perf_counter()
     name = _solver_name(solver)
     notes: list[str] = []
+    pruned = nearest is not None or radius is not None
+    # refuse an oversized model before spending time on the heuristic
+    check_model_size(
+        problem,
+        allowed_mask(problem, nearest=nearest, radius=radius) if pruned else None,
+        solver=name,
+        max_bytes=max_bytes,
+    )
     problems = precheck(problem)
     if problems:
         if raise_infeasible:
@@ -789,7 +893,6 @@ def optimize(
             hint = plan
             plan = None
 
-    pruned = nearest is not None or radius is not None
     allowed = allowed_mask(problem, nearest=nearest, radius=radius, keep=plan)
     if pruned:
         extra = precheck(problem, allowed)
@@ -800,6 +903,7 @@ def optimize(
             )
             allowed = allowed_mask(problem, keep=plan)
             pruned = False
+            check_model_size(problem, allowed, solver=name, max_bytes=max_bytes)
         else:
             notes.append(
                 f"pruned to {int(allowed.sum())} of {allowed.size} assignments (nearest={nearest}, radius={radius})"
@@ -819,6 +923,9 @@ def optimize(
     if raw.status == "infeasible" and pruned:
         logger.warning("pruned model infeasible: re-solving unpruned")
         notes.append("pruned model proven infeasible: re-solved unpruned")
+        check_model_size(
+            problem, allowed_mask(problem, keep=plan), solver=name, max_bytes=max_bytes
+        )
         left = max(time_limit - (time.perf_counter() - t0), 1.0)
         raw, model, asg = _solve_plain(
             problem,
