@@ -85,6 +85,14 @@ def territories_geodataframe(alignment: Alignment) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(table.join(terr), geometry="geometry", crs=units.crs).reset_index()
 
 
+def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Write every sheet; all frames are computed before the workbook is opened, so a
+    failure cannot leave openpyxl closing an empty workbook (which hides the real error)."""
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for sheet, frame in sheets.items():
+            frame.to_excel(xl, sheet_name=sheet[:31], index=False)
+
+
 def kpi_alignment(alignment: Alignment, kpis: pd.DataFrame, column: str) -> Alignment:
     """A copy of ``alignment`` whose units carry a territory KPI, for a KPI choropleth.
 
@@ -180,15 +188,15 @@ def export_plan(
             frame.to_csv(tmp, index=False)
         written[kind] = path
     path = folder / f"{name}_report.xlsx"
-    with atomic_path(path, inputs=inputs) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        table.reset_index().to_excel(xl, sheet_name="territories", index=False)
-        solver_report(alignment).to_excel(xl, sheet_name="solver and metrics", index=False)
-        if unit_changes is not None:
-            unit_changes.to_excel(xl, sheet_name="unit changes", index=False)
-        if acc_changes is not None:
-            acc_changes.to_excel(xl, sheet_name="account changes", index=False)
-        if kpis is not None:
-            kpis.reset_index().to_excel(xl, sheet_name="kpis", index=False)
+    sheets = {"territories": table.reset_index(), "solver and metrics": solver_report(alignment)}
+    if unit_changes is not None:
+        sheets["unit changes"] = unit_changes
+    if acc_changes is not None:
+        sheets["account changes"] = acc_changes
+    if kpis is not None:
+        sheets["kpis"] = kpis.reset_index()
+    with atomic_path(path, inputs=inputs) as tmp:
+        _write_xlsx(sheets, tmp)
     written["xlsx"] = path
     if kpis is not None:
         from .objectives import TOTAL, rep_dashboard_html
