@@ -14,7 +14,11 @@ Usage::
 
 Prints one Markdown row per seed: feasible (contiguous and within bounds), largest
 relative violation, cost, ratio of the cost to the bound, seconds, and the time at
-which the first feasible plan was found.
+which the first feasible plan was found. Then, with the current plan (``current_rep``)
+as baseline and accounts as disruption, one row per ``--budgets`` fraction (hard
+budget) and one "min" row (no budget, ``disruption_weight`` 1e6: minimise disruption
+first), with the disruption reached and the LP lower bound on the minimum disruption
+(balanced assignment without contiguity).
 """
 
 from __future__ import annotations
@@ -31,6 +35,17 @@ import numpy as np
 from territory_opt.adjacency import adjacency_graph
 from territory_opt.datasets import load_normandie
 from territory_opt.heuristics import HeuristicInstance, build_plan, dense_units, is_contiguous
+
+
+def disruption_lower_bound(inst: HeuristicInstance) -> float:
+    """LP bound on the minimum disruption of a balanced plan (no contiguity)."""
+    import dataclasses
+
+    assert inst.baseline is not None and inst.disruption is not None
+    leave = np.tile(np.asarray(inst.disruption, dtype=float)[:, None], (1, inst.k))
+    leave[np.arange(inst.n), inst.baseline] = 0.0
+    value, _ = assignment_bound(dataclasses.replace(inst, cost=leave), 0.0)
+    return value
 
 
 def normandie_instance(tolerance: float = 0.05, nearest: int | None = None) -> HeuristicInstance:
@@ -58,6 +73,8 @@ def normandie_instance(tolerance: float = 0.05, nearest: int | None = None) -> H
         order = np.argsort(d2, axis=1)[:, :nearest]
         allowed = np.zeros_like(d2, dtype=bool)
         np.put_along_axis(allowed, order, True, axis=1)
+    rep_pos = {r: j for j, r in enumerate(reps.index)}
+    baseline = np.asarray([rep_pos[r] for r in units["current_rep"]], dtype=np.int64)
     return HeuristicInstance(
         neighbors=neighbors,
         measures=measures,
@@ -66,6 +83,8 @@ def normandie_instance(tolerance: float = 0.05, nearest: int | None = None) -> H
         cost=workload[:, None] * d2,
         centres=centres,
         allowed=allowed,
+        baseline=baseline,
+        disruption=units["accounts"].to_numpy(dtype=float),
     )
 
 
@@ -142,6 +161,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--nearest", type=int, default=None, help="prune to k nearest homes")
     parser.add_argument("--bound-seconds", type=float, default=0.0)
+    parser.add_argument(
+        "--budgets", type=float, nargs="*", default=[0.4, 0.3], help="fractions of accounts"
+    )
     args = parser.parse_args()
     t = time.perf_counter()
     inst = normandie_instance(nearest=args.nearest)
@@ -164,6 +186,30 @@ def main() -> None:
             f"{res.cost / bound:.3f} | {res.seconds:.2f} | "
             f"{'never' if first is None else f'{first:.2f}'} |"
         )
+    import dataclasses
+
+    assert inst.disruption is not None
+    total = float(inst.disruption.sum())
+    lb = disruption_lower_bound(inst)
+    print()
+    print(f"disruption LP lower bound (no contiguity): {lb:,.0f} accounts ({lb / total:.1%})")
+    print()
+    print("| budget | seed | feasible | max violation | disruption | cost | seconds |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    cases: list[tuple[str, float | None, float]] = [
+        (f"{b:.0%}", b * total, 0.0) for b in args.budgets
+    ]
+    cases.append(("min", None, 1e6))
+    for label, budget, weight in cases:
+        binst = dataclasses.replace(inst, disruption_budget=budget, disruption_weight=weight)
+        for seed in args.seeds[:1]:
+            res = build_plan(binst, seed=seed, time_limit=args.seconds)
+            raw = float(inst.cost[np.arange(inst.n), res.assignment].sum())
+            print(
+                f"| {label} | {seed} | {res.feasible} | {res.max_violation:.4f} | "
+                f"{res.disruption:,.0f} ({res.disruption / total:.1%}) | {raw:,.0f} | "
+                f"{res.seconds:.2f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -87,6 +87,20 @@ def _sparse_rows(
     lp.a_matrix_.value_ = np.concatenate(rows_val).astype(float)
 
 
+def min_disruption_bound(d: _Data, time_limit: float) -> float | None:
+    """Lower bound on the disruption of any balanced plan: the LP relaxation of
+    ``min sum_i v_i (1 - x_{i, b(i)})`` over the balanced assignment (no contiguity).
+    ``None`` without a baseline, when infeasible, or out of time."""
+    if d.c_dis < 0:
+        return None
+    cost = np.zeros((d.n, d.k))
+    has = d.baseline >= 0
+    cost[has] = d.dis[has, None]
+    cost[np.flatnonzero(has), d.baseline[has]] = 0.0
+    res = _solve_assignment_lp(d, time_limit, cost, budget=False)
+    return None if res is None else res[1]
+
+
 def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.ndarray | None:
     """Unit labels from the LP relaxation of the balanced assignment (no contiguity).
 
@@ -94,6 +108,14 @@ def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.
     compact and balanced, though some pieces are cut off from their centre (the
     caller repairs them). ``None`` when the LP is infeasible or out of time.
     """
+    res = _solve_assignment_lp(d, time_limit, d.cost if cost is None else cost, budget=True)
+    return None if res is None else res[0]
+
+
+def _solve_assignment_lp(
+    d: _Data, time_limit: float, cost: np.ndarray, budget: bool
+) -> tuple[np.ndarray, float] | None:
+    """(argmax labels, objective) of the balanced assignment LP with ``cost``."""
     if not _HAVE_HIGHS or time_limit <= 0.05:
         return None
     n, k, m = d.n, d.k, d.m
@@ -118,7 +140,7 @@ def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.
             margin = 1e-7 * max(abs(d.upper[r, mm]), 1.0)
             rlo.append(d.lower[r, mm] + margin)
             rhi.append(d.upper[r, mm] - margin)
-    if d.budget is not None and d.c_dis >= 0:
+    if budget and d.budget is not None and d.c_dis >= 0:
         # sum_i v_i (1 - x_{i, b(i)}) <= budget
         stay = d.baseline[ii] == rr
         rows_idx.append(col[stay])
@@ -128,7 +150,7 @@ def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.
     lp = highspy.HighsLp()
     lp.num_col_ = nv
     lp.num_row_ = len(rlo)
-    lp.col_cost_ = (d.cost if cost is None else cost)[ii, rr]
+    lp.col_cost_ = cost[ii, rr]
     lp.col_lower_ = np.zeros(nv)
     lp.col_upper_ = np.ones(nv)
     lp.row_lower_ = np.asarray(rlo, dtype=float)
@@ -142,7 +164,7 @@ def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.
     x = np.asarray(h.getSolution().col_value)
     score = np.full((n, k), -1.0)
     score[ii, rr] = x
-    return np.argmax(score, axis=1).astype(np.int64)
+    return np.argmax(score, axis=1).astype(np.int64), float(h.getInfo().objective_function_value)
 
 
 def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray:

@@ -50,7 +50,7 @@ import networkx as nx
 import numpy as np
 
 from . import _heuristics_search as hs
-from ._heuristics_recom import lp_start, recombine
+from ._heuristics_recom import lp_start, min_disruption_bound, recombine
 
 __all__ = [
     "HeuristicInstance",
@@ -274,6 +274,34 @@ class _Search:
         self.best_c = np.inf
         self.trajectory: list[tuple[float, float, float]] = []
         self.guide = 1.0
+        # disruption-aware balancing: a price on disruption in the balance phase
+        # (violation units per unit of disruption, see ``set_disruption_price``)
+        self.aware = d.c_dis >= 0 and (d.budget is not None or d.dis_weight > 0)
+        self.dref = 0.0
+
+    def price(self, st: hs.State) -> float:
+        """Violation units per unit of disruption in the balance phase: spending what is
+        left of the budget (or, without a budget, a reference amount ``dref``) should buy
+        back at least half of the current violation. It falls with the violation, so
+        that the last steps to balance are not blocked by it."""
+        if not self.aware or st.V <= _TOL:
+            return 0.0
+        d = self.d
+        if d.budget is not None:
+            ref = max(d.budget - st.D, 0.05 * d.budget, _TOL)
+        else:
+            ref = max(self.dref, _TOL)
+        return 0.5 * st.V / ref
+
+    def within_budget(self, st: hs.State, dD: np.ndarray) -> np.ndarray:
+        """Moves that keep the budget (all of them while it is already broken)."""
+        b = self.d.budget
+        if b is None:
+            return np.ones(len(dD), dtype=bool)
+        cur = float(st.D)
+        if cur - b > _TOL * max(1.0, b):
+            return np.ones(len(dD), dtype=bool)
+        return cur + dD <= b + _TOL * max(1.0, b)  # type: ignore[no-any-return]
 
     def left(self) -> float:
         return self.deadline - hs.now()
@@ -303,7 +331,7 @@ class _Search:
             units, to = st.candidates()
             if len(units) == 0:
                 break
-            dV, dC, _, dQ = st.evaluate(units, to)
+            dV, dC, dD, dQ = st.evaluate(units, to)
             V0, C0 = st.V, st.cost
             newV = V0 + dV
             newC = C0 + dC
@@ -311,9 +339,14 @@ class _Search:
                 (np.abs(newV - best_v) <= _TOL) & (newC < best_c - 1e-9 * max(1.0, abs(best_c)))
             )
             ok = (tabu[units, to] <= it) | asp
+            if self.aware:
+                ok &= self.within_budget(st, dD)
             if not ok.any():
                 ok[:] = True
             key = dV + self.guide * dQ if V0 > _TOL else dV
+            nu = self.price(st)
+            if nu > 0:
+                key = key + nu * dD
             order = self._lex_order(key, dC, ok)
             j = order[0]
             improving = dV[j] < -_TOL or (dV[j] <= _TOL and dC[j] < -1e-9 * max(1.0, abs(C0)))
@@ -329,6 +362,62 @@ class _Search:
                 last = it
                 self.offer(st)
         return best_a, best_v, best_c
+
+    def swap_repair(self, st: hs.State, rounds: int = 50) -> bool:
+        """Swaps across one border for the violated territories: every (out, in) pair of
+        subtree moves between a violated territory ``r`` and a neighbour ``t`` is scored
+        at once (only ``r`` and ``t`` change); the best pair that lowers the violation is
+        applied, checked move by move. Fixes the last mixed violations (one measure over,
+        the other under) that single moves cannot."""
+        d = self.d
+        improved = False
+        for _ in range(rounds):
+            if st.V <= _TOL or self.left() <= 0:
+                break
+            units, to = st.candidates()
+            frm = st.a[units]
+            _, _, dD, _ = st.evaluate(units, to)
+            best: tuple[float, int, int] | None = None
+            for r in np.argsort(-st.viol).tolist():
+                if st.viol[r] <= _TOL:
+                    break
+                for t in np.unique(to[frm == r]).tolist():
+                    o = np.flatnonzero((frm == r) & (to == t))
+                    i = np.flatnonzero((frm == t) & (to == r))
+                    if len(o) == 0 or len(i) == 0:
+                        continue
+                    mo = st.DET[units[o], : d.m]
+                    mi = st.DET[units[i], : d.m]
+                    delta = mi[None, :, :] - mo[:, None, :]  # into r
+                    rr = np.asarray([r])
+                    tt = np.asarray([t])
+                    vr = d.viol_rows(st.S[r] + delta, rr)
+                    vt = d.viol_rows(st.S[t] - delta, tt)
+                    dv = vr + vt - st.viol[r] - st.viol[t]
+                    if d.budget is not None:
+                        newD = st.D + dD[o][:, None] + dD[i][None, :]
+                        dv = dv + d.budget_viol(newD) - d.budget_viol(st.D)
+                    j = int(np.argmin(dv))
+                    jo, ji = divmod(j, len(i))
+                    val = float(dv.flat[j])
+                    if val < -_TOL and (best is None or val < best[0]):
+                        best = (val, int(units[o[jo]]), int(units[i[ji]]))
+            if best is None:
+                break
+            _, uo, ui = best
+            r, t = st.al[uo], st.al[ui]
+            V0 = st.V
+            snap = st.snapshot([r, t])
+            st.move(uo, t)
+            if st.al[ui] == t and st.movable[ui] and any(st.al[w] == r for w in d.adj[ui]):
+                st.move(ui, r)
+            if st.V < V0 - _TOL:
+                improved = True
+                self.offer(st)
+            else:
+                st.restore(snap)
+                break
+        return improved
 
     def oscillate(self, st: hs.State, stall: int, max_iter: int) -> tuple[np.ndarray, float, float]:
         """Strategic oscillation from a (usually feasible) plan: tabu search on
@@ -419,8 +508,19 @@ class _Search:
                 fit = load <= remaining * 1.25 + 1e-12
                 if not fit.any():
                     break
-                _, dC, _, _ = st.evaluate(u, t)
-                per = np.where(fit, dC / np.maximum(load, 1e-6), np.inf)
+                _, dC, dD, _ = st.evaluate(u, t)
+                if self.aware:
+                    fit &= self.within_budget(st, dD)
+                    if not fit.any():
+                        break
+                    # disruption per unit of load first, cost per load as a tie-break
+                    # (ranking by the smallest load over the measures, to avoid lopsided
+                    # units, was tried: it spent the budget faster on Normandy)
+                    cs = max(abs(st.cost), 1.0) / d.n
+                    per = (dD * self.price(st) + 1e-6 * dC / cs) / np.maximum(load, 1e-6)
+                    per = np.where(fit, per, np.inf)
+                else:
+                    per = np.where(fit, dC / np.maximum(load, 1e-6), np.inf)
                 j = int(np.argmin(per))
                 st.move(int(u[j]), y)
                 remaining -= float(load[j])
@@ -600,6 +700,12 @@ def build_plan(
     )
     rng = np.random.default_rng(seed)
     search = _Search(d, rng, deadline, t0)
+    if search.aware and d.budget is None:
+        # minimum-disruption mode: price disruption against a reference amount, the LP
+        # bound on the minimum (times 1.5), or a quarter of the total
+        lb = min_disruption_bound(d, min(2.0, 0.1 * time_limit)) if lp else None
+        total = float(d.dis[d.baseline >= 0].sum())
+        search.dref = 1.5 * lb if lb is not None and lb > 0 else 0.25 * total
     stall = max(60, min(3000, 2 * d.n))
     osc_stall = max(100, min(1500, d.n // 3))
     attempt = 0
@@ -607,8 +713,9 @@ def build_plan(
         a0: np.ndarray | None = None
         if attempt == 0 and start is not None:
             a0 = hs.repair(d, start, rng)
-        elif attempt == 0 and inst.baseline is not None and inst.disruption_budget is not None:
-            a0 = hs.repair(d, np.asarray(inst.baseline), rng)
+        elif attempt == 0 and search.aware:
+            # disruption-aware: start from the current plan (repaired)
+            a0 = hs.repair(d, d.baseline, rng)
         else:
             if lp:
                 lp_cost = d.cost
@@ -626,6 +733,10 @@ def build_plan(
         if flow:
             search.flow_rounds(st)
         run_a, run_v, run_c = search.tabu(st, stall)
+        if run_v > _TOL:
+            st.set_assignment(run_a, list(range(d.k)))
+            if search.swap_repair(st):
+                run_a, run_v, run_c = st.a.copy(), st.V, st.cost
         # perturb from the run's best while balance is not reached
         kicks = 0
         while run_v > _TOL and kicks < 6 and search.left() > 0:
@@ -635,6 +746,10 @@ def build_plan(
             if flow:
                 search.flow_rounds(st)
             a2, v2, c2 = search.tabu(st, stall)
+            if v2 > _TOL:
+                st.set_assignment(a2, list(range(d.k)))
+                if search.swap_repair(st):
+                    a2, v2, c2 = st.a.copy(), st.V, st.cost
             if hs.better(v2, c2, run_v, run_c):
                 run_a, run_v, run_c = a2, v2, c2
                 kicks = 0

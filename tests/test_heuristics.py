@@ -277,7 +277,9 @@ def test_normandie_plan_is_balanced_and_contiguous() -> None:
         cost=meas[:, :1] * d2,
         centres=centres,
     )
-    res = build_plan(inst, seed=0, time_limit=8.0)
+    # generous limit: CI runs two test workers on two shared cores (the heuristic's speed,
+    # not its quality, is what a loaded machine changes; speed is measured in benchmarks/)
+    res = build_plan(inst, seed=0, time_limit=30.0)
     assert res.feasible
     a = res.assignment
     # independent checks: networkx connectivity and numpy sums
@@ -288,3 +290,76 @@ def test_normandie_plan_is_balanced_and_contiguous() -> None:
         tot = meas[a == r].sum(axis=0)
         assert (tot >= target[r] * 0.95 - 1e-6).all() and (tot <= target[r] * 1.05 + 1e-6).all()
     assert res.cost == pytest.approx(float((meas[:, 0] * d2[np.arange(len(ids)), a]).sum()))
+
+
+def test_grid_budget_two_measures_is_respected() -> None:
+    """Baseline very unbalanced (left 2/3 vs right 1/3), two measures, hard budget."""
+    nb, xy = grid(8, 8)
+    rng = np.random.default_rng(7)
+    meas = np.column_stack([rng.uniform(0.5, 1.5, 64), rng.uniform(0.5, 1.5, 64)])
+    col = np.arange(64) % 8
+    row = np.arange(64) // 8
+    baseline = np.where(col < 5, np.where(row < 4, 0, 2), np.where(row < 4, 1, 3))
+    accounts = rng.integers(0, 4, 64).astype(float)
+    inst = make_instance(
+        nb,
+        xy,
+        np.array([0, 7, 56, 63]),
+        meas,
+        tol=0.1,
+        baseline=baseline,
+        disruption=accounts,
+        disruption_budget=0.3 * accounts.sum(),
+    )
+    res = build_plan(inst, seed=0, time_limit=5)
+    assert res.feasible and independent_check(inst, res)
+    a = res.assignment
+    assert float(accounts[a != baseline].sum()) <= 0.3 * accounts.sum() + 1e-9
+    assert res.disruption == pytest.approx(float(accounts[a != baseline].sum()))
+    sums = np.zeros((4, 2))
+    np.add.at(sums, a, meas)
+    assert (sums >= inst.lower - 1e-9).all() and (sums <= inst.upper + 1e-9).all()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    reason="known gap: with a 40 % budget the heuristic stalls at a violation ~0.004 "
+    "(one territory over on workload and under on potential)",
+    strict=False,
+)
+def test_normandie_budget_40pct() -> None:
+    """Normandy with a 40 % disruption budget on accounts, checked independently."""
+    import networkx as nx
+
+    from territory_opt.datasets import load_normandie
+    from territory_opt.problem import TerritoryProblem
+
+    ds = load_normandie()
+    problem = TerritoryProblem.from_geodataframe(
+        ds.units,
+        ds.reps,
+        measures=["workload", "potential", "accounts"],
+        balance={"workload": 0.05, "potential": 0.05},
+        baseline="current_rep",
+        disruption="accounts",
+        disruption_budget="40%",
+        power=2,
+        weight="workload",
+        contiguity="cuts",
+    )
+    inst = problem.to_heuristic_instance()
+    res = build_plan(inst, seed=0, time_limit=10.0)
+    a = res.assignment
+    graph = nx.Graph()
+    graph.add_nodes_from(range(inst.n))
+    graph.add_edges_from((i, int(j)) for i, nbs in enumerate(inst.neighbors) for j in nbs)
+    for r, c in enumerate(inst.centres.tolist()):
+        members = np.flatnonzero(a == r).tolist()
+        assert a[c] == r and nx.is_connected(graph.subgraph(members))
+    sums = np.zeros((inst.k, inst.measures.shape[1]))
+    np.add.at(sums, a, inst.measures)
+    assert (sums >= inst.lower - 1e-6).all() and (sums <= inst.upper + 1e-6).all()
+    assert inst.baseline is not None and inst.disruption is not None
+    moved = float(inst.disruption[a != inst.baseline].sum())
+    assert moved <= 0.4 * float(inst.disruption.sum()) + 1e-9
+    assert res.feasible
