@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .exceptions import InfeasibleError, SolverError, TerritoryError, ValidationError
-from .io import read_assignment, read_table, read_units
+from .io import read_accounts, read_assignment, read_table, read_units
 from .problem import ContiguityMode
 from .validate import validate_inputs
 
@@ -182,7 +182,16 @@ def _load_inputs(
         if baseline_col not in u.columns:
             raise ValidationError(f"--baseline-col {baseline_col!r} is not a column of {units}.")
         b = u[baseline_col].astype(object)
-    acc = read_table(accounts, id_cols=["account", "unit"]) if accounts is not None else None
+    acc = None
+    if accounts is not None:
+        acc = read_accounts(accounts, u)
+        # accounts given per account (or as points): add missing unit measures from them
+        grouped = acc.groupby("unit")
+        if "accounts" not in u.columns:
+            u = u.assign(accounts=grouped.size().reindex(u.index, fill_value=0))
+        for col in ("workload", "potential"):
+            if col not in u.columns and col in acc.columns:
+                u = u.assign(**{col: grouped[col].sum().reindex(u.index, fill_value=0.0)})
     return u, r, b, acc, inputs
 
 
@@ -560,6 +569,175 @@ def whatif_move(
         out_dir,
         force,
     )
+
+
+def _saved_plan(plan: Path, rep_col: str, before_col: str | None) -> tuple[Any, Any]:
+    """Alignment(s) from a plan written by ``optimize`` (its GPKG ``units`` layer)."""
+    import geopandas as gpd
+
+    from .alignment import Alignment
+
+    layer = "units" if plan.suffix.lower() == ".gpkg" else None
+    try:
+        units = gpd.read_file(plan, layer=layer)
+    except Exception as exc:
+        raise ValidationError(
+            f"{plan}: cannot read the plan ({exc}); give a plan.gpkg from optimize."
+        ) from exc
+    id_col = "unit" if "unit" in units.columns else units.columns[0]
+    units[id_col] = units[id_col].astype(str)
+    units = units.set_index(id_col)
+    if rep_col not in units.columns:
+        raise ValidationError(f"{plan}: no {rep_col!r} column; pass --rep-col.")
+    measures = units.select_dtypes("number")
+    balance = tuple(c for c in ("workload", "potential") if c in measures.columns)
+    after = Alignment.from_assignment(
+        units[rep_col].astype(str),
+        measures=measures,
+        balance_measures=balance,
+        units=units[["geometry"] + (["name"] if "name" in units.columns else [])],
+        baseline=units[before_col].astype(str)
+        if before_col and before_col in units.columns
+        else None,
+    )
+    before = None
+    if before_col and before_col in units.columns:
+        before = Alignment.from_assignment(
+            units[before_col].astype(str),
+            measures=measures,
+            balance_measures=balance,
+            units=after.units,
+        )
+    return after, before
+
+
+@app.command("map")
+def map_cmd(
+    plan: Annotated[
+        Path,
+        typer.Argument(help="plan.gpkg written by optimize (or any units file with a rep column)."),
+    ],
+    out_file: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("map.html"),
+    rep_col: Annotated[str, typer.Option(help="Column with each unit's rep.")] = "rep",
+    before_col: Annotated[
+        str | None, typer.Option(help="Former plan column: draws before/after.")
+    ] = "current_rep",
+    png: Annotated[bool, typer.Option(help="Also write a PNG next to it.")] = False,
+) -> None:
+    """Draw a saved plan as one offline HTML map (before/after when the former plan is known).
+
+    Example: territory-opt map out/plan/plan.gpkg --out meeting.html
+    """
+    from .maps import plot_alignment, plot_comparison, save_html, save_png
+
+    try:
+        after, before = _saved_plan(plan, rep_col, before_col)
+        m = plot_comparison(before, after) if before is not None else plot_alignment(after)
+        path = save_html(m, out_file)
+        if png:
+            save_png(after, out_file.with_suffix(".png"))
+    except (TerritoryError, OSError, ValueError) as exc:
+        _fail(exc)
+    out.print(f"written: {path}")
+
+
+@app.command()
+def report(
+    plan: Annotated[Path, typer.Argument(help="plan.gpkg written by optimize.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("report"),
+    rep_col: Annotated[str, typer.Option(help="Column with each unit's rep.")] = "rep",
+    before_col: Annotated[str | None, typer.Option(help="Former plan column.")] = "current_rep",
+    accounts: Annotated[
+        Path | None, typer.Option(help="Accounts (account, unit) for the per-account change list.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
+) -> None:
+    """Re-create the tables, XLSX report and change lists of a saved plan.
+
+    Example: territory-opt report out/plan/plan.gpkg --accounts accounts.csv --out out/report
+    """
+    from .report import export_plan
+
+    try:
+        after, before = _saved_plan(plan, rep_col, before_col)
+        acc = read_table(accounts, id_cols=["account", "unit"]) if accounts else None
+        files = export_plan(
+            after,
+            out_dir,
+            accounts=acc,
+            before=before,
+            inputs=[plan] + ([accounts] if accounts else []),
+            force=force,
+        )
+    except ValidationError as exc:
+        console.print(_problems_table(exc))
+        raise typer.Exit(EXIT_USER) from None
+    except (TerritoryError, OSError, ValueError) as exc:
+        _fail(exc)
+    _show_plan(after)
+    for kind, path in files.items():
+        out.print(f"  {kind:>16}: {path}")
+
+
+@app.command()
+def pareto(
+    units: Annotated[Path | None, typer.Argument(help="Units file.")] = None,
+    reps: Annotated[Path | None, typer.Option(help="Reps table.")] = None,
+    demo: Annotated[bool, typer.Option(help="Use the bundled Normandy demo.")] = False,
+    unit_id: Annotated[str, typer.Option(help="Unit id column.")] = "id",
+    baseline_col: Annotated[str | None, typer.Option(help="Current plan column.")] = None,
+    budgets: Annotated[
+        str, typer.Option(help="Comma-separated budgets, e.g. 10%,20%,40% or 100,200.")
+    ] = "10%,20%,30%,40%,60%,100%",
+    balance: Annotated[
+        list[str] | None, typer.Option("--balance", "-b", help="measure=tolerance.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds per point.")] = 60.0,
+    out_file: Annotated[Path, typer.Option("--out", help="CSV of the curve.")] = Path("pareto.csv"),
+) -> None:
+    """Balance/compactness vs accounts changing rep: one solve per disruption budget.
+
+    Example: territory-opt pareto --demo --budgets 20%,30%,40%,60% --time-limit 60
+    """
+    from .io import write_table
+    from .scenarios import Study, pareto_curve
+
+    try:
+        u, r, b, _, inputs = _load_inputs(
+            units,
+            reps,
+            demo,
+            unit_id,
+            "rep",
+            "home",
+            None,
+            baseline_col or ("current_rep" if demo else None),
+            None,
+            None,
+        )
+        if b is None:
+            raise ValidationError("the Pareto curve needs the current plan: --baseline-col COLUMN.")
+        bal = _parse_balance(balance)
+        measures = tuple(dict.fromkeys([*bal, *(["accounts"] if "accounts" in u.columns else [])]))
+        study = Study(
+            u,
+            r,
+            b,
+            balance=bal,
+            measures=measures,
+            solve_settings={"time_limit": time_limit, "nearest": 8, "raise_infeasible": False},
+        )
+        points = [_budget(x.strip()) for x in budgets.split(",") if x.strip()]
+        with console.status(f"Solving {len(points)} points..."):
+            curve = pareto_curve(study, [p for p in points if p is not None])
+        write_table(curve, out_file, inputs=inputs)
+    except ValidationError as exc:
+        console.print(_problems_table(exc))
+        raise typer.Exit(EXIT_USER) from None
+    except (TerritoryError, OSError) as exc:
+        _fail(exc)
+    out.print(curve.to_string(index=False))
+    out.print(f"written: {out_file}")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "atomic_path",
     "prepare_output_dir",
+    "read_accounts",
     "read_assignment",
     "read_table",
     "read_units",
@@ -342,3 +343,74 @@ def prepare_output_dir(
             )
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def read_accounts(
+    path: str | os.PathLike[str],
+    units: gpd.GeoDataFrame,
+    *,
+    account_col: str = "account",
+    unit_col: str = "unit",
+    lon_col: str = "lon",
+    lat_col: str = "lat",
+    crs: str | None = None,
+) -> pd.DataFrame:
+    """Read accounts given per unit (a ``unit`` column) or as points (located by spatial join).
+
+    Points come from a geographic file or from ``lon_col``/``lat_col`` columns (CRS
+    ``crs``, default EPSG:4326); each account gets the id of the unit containing it.
+    Accounts outside every unit are an error listing them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The accounts with ``account_col`` and ``unit_col`` as strings.
+    """
+    p = Path(path)
+    _check_file(p)
+    geo = p.suffix.lower() in GEO_SUFFIXES
+    if geo:
+        g = _read_geo(p, None)
+        if account_col not in g.columns:
+            raise _fail(p, f"column {account_col!r} not found.", "name the account id column.")
+        g[account_col] = g[account_col].map(_as_id)
+        df: pd.DataFrame = g
+    else:
+        df = read_table(p, id_cols=[account_col])
+    if unit_col in df.columns:
+        out = pd.DataFrame(df.drop(columns="geometry", errors="ignore"))
+        out[unit_col] = out[unit_col].map(_as_id)
+        unknown = sorted(set(out[unit_col].dropna()) - set(units.index.astype(str)))
+        if unknown:
+            raise _fail(
+                p,
+                f"unit(s) {', '.join(unknown[:5])} of the accounts are not units.",
+                "fix the unit ids.",
+            )
+        return out
+    if geo:
+        pts = gpd.GeoDataFrame(df, geometry="geometry", crs=df.crs or crs)
+    elif lon_col in df.columns and lat_col in df.columns:
+        pts = gpd.GeoDataFrame(
+            df, geometry=gpd.points_from_xy(df[lon_col], df[lat_col]), crs=crs or "EPSG:4326"
+        )
+    else:
+        raise _fail(
+            p,
+            f"accounts have neither a {unit_col!r} column nor point coordinates ({lon_col}/{lat_col}).",
+            "add the unit id of each account, or its longitude/latitude.",
+        )
+    if pts.crs is None:
+        raise _fail(p, "account points have no CRS.", "pass crs='EPSG:4326' (or the right one).")
+    pts = pts.to_crs(units.crs)
+    poly = units[["geometry"]].assign(**{unit_col: units.index.astype(str)})
+    hit = gpd.sjoin(pts, poly, how="left", predicate="within")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    outside = hit[hit[unit_col].isna()]
+    if len(outside):
+        raise _fail(
+            p,
+            f"{len(outside)} account(s) lie outside every unit ({', '.join(map(str, outside[account_col][:5]))}).",
+            "check the coordinates (lon/lat order, CRS) or drop those accounts.",
+        )
+    return pd.DataFrame(hit.drop(columns=["geometry", "index_right"], errors="ignore"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -160,3 +161,102 @@ def test_whatif_remove_rep_grid(grid_files, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "remove C" in res.output and "accounts_forced" in res.output
+
+
+def test_map_and_report_from_saved_plan(grid_files, tmp_path):
+    units, reps = grid_files
+    res = runner.invoke(app, _opt_args(units, reps, tmp_path / "o"))
+    assert res.exit_code == 0, res.output
+    plan = tmp_path / "o" / "plan.gpkg"
+    res = runner.invoke(app, ["map", str(plan), "--out", str(tmp_path / "m.html")])
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "leaflet" in html.lower() and '<script src="http' not in html
+    res = runner.invoke(app, ["report", str(plan), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    terr = pd.read_csv(tmp_path / "r" / "plan_territories.csv")
+    assert terr["workload"].tolist() == [8.0, 8.0]
+    res = runner.invoke(app, ["map", str(tmp_path / "none.gpkg")])
+    assert res.exit_code == 1
+
+
+def test_pareto_command(grid_files, tmp_path):
+    units, reps = grid_files
+    out = tmp_path / "curve.csv"
+    res = runner.invoke(
+        app,
+        [
+            "pareto",
+            str(units),
+            "--reps",
+            str(reps),
+            "--baseline-col",
+            "current",
+            "--balance",
+            "workload=0.0",
+            "--budgets",
+            "2,4,8",
+            "--time-limit",
+            "20",
+            "--out",
+            str(out),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    curve = pd.read_csv(out)
+    assert len(curve) == 3
+    ok = curve[curve["status"].isin(["optimal", "feasible"])]
+    assert (ok["accounts_changed"] <= ok["budget"].astype(float) + 1e-9).all()
+
+
+def test_optimize_with_account_points(tmp_path):
+    """Units without measures + accounts as points: measures come from the spatial join."""
+    from .conftest import grid_units
+
+    g = grid_units(4, 4).drop(columns=["workload", "potential", "accounts"])
+    g["current"] = ["A" if int(u[1]) < 3 else "B" for u in g.index]
+    units = tmp_path / "units.gpkg"
+    g.reset_index().to_file(units)
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep,home,fte\nA,u0_0,1\nB,u3_3,1\n")
+    rows = ["account,x,y,workload"]
+    for k, u in enumerate(g.index):
+        x, y = int(u[1]), int(u[3])
+        rows.append(f"C{k},{x * 1000 + 500},{y * 1000 + 500},1")
+    acc = tmp_path / "acc.csv"
+    acc.write_text("\n".join(rows) + "\n")
+    # the lon/lat columns here are Lambert-93 metres: declare them through a GeoJSON instead
+    import geopandas as gpd
+
+    df = pd.read_csv(acc)
+    pts = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.x, df.y), crs="EPSG:2154")
+    pts.drop(columns=["x", "y"]).to_file(tmp_path / "acc.geojson")
+    res = runner.invoke(
+        app,
+        [
+            "optimize",
+            str(units),
+            "--reps",
+            str(reps),
+            "--baseline-col",
+            "current",
+            "--accounts",
+            str(tmp_path / "acc.geojson"),
+            "--balance",
+            "workload=0.0",
+            "--contiguity",
+            "flow",
+            "--time-limit",
+            "20",
+            "--no-maps",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    terr = pd.read_csv(tmp_path / "o" / "plan_territories.csv")
+    assert terr["workload"].tolist() == [8.0, 8.0]
+    changes = pd.read_csv(tmp_path / "o" / "plan_account_changes.csv")
+    unit_changes = pd.read_csv(tmp_path / "o" / "plan_changes.csv")
+    assert len(changes) == len(unit_changes) >= 4  # one account per unit; 12/4 -> 8/8
+    assert set(changes["unit"]) == set(unit_changes["unit"])

@@ -162,3 +162,20 @@ def test_output_dir_rules(tmp_path):
     prepare_output_dir(out, force=True)
     with pytest.raises(ValidationError, match="is a file"):
         prepare_output_dir(out / "x.csv")
+
+
+def test_accounts_as_points_are_located(tmp_path):
+    from territory_opt.io import read_accounts
+
+    units = grid_units(3, 2)  # Lambert-93 squares of 1 km
+    p = tmp_path / "acc.csv"
+    p.write_text("account,x,y,revenue\nA1,500,500,10\nA2,2500,1500,5\n")
+    acc = read_accounts(p, units, lon_col="x", lat_col="y", crs="EPSG:2154")
+    assert dict(zip(acc["account"], acc["unit"], strict=True)) == {"A1": "u0_0", "A2": "u2_1"}
+    p.write_text("account,x,y\nA1,500,500\nFAR,99999,99999\n")
+    with pytest.raises(ValidationError, match="FAR"):
+        read_accounts(p, units, lon_col="x", lat_col="y", crs="EPSG:2154")
+    q = tmp_path / "per_unit.csv"
+    q.write_text("account,unit\nA1,u0_0\nA2,ghost\n")
+    with pytest.raises(ValidationError, match="ghost"):
+        read_accounts(q, units)
