@@ -882,13 +882,16 @@ def optimize(
 
     plan: np.ndarray | None = None
     hint: np.ndarray | None = None  # a violating heuristic plan: fallback only
-    if start is not None:
+    h_time = heuristic_time if heuristic_time is not None else min(10.0, 0.2 * time_limit)
+    if start is not None and not warm_start:
         plan = _plan_from_start(problem, start)
         notes.append("warm start from the given plan")
     elif warm_start:
-        h_time = heuristic_time if heuristic_time is not None else min(10.0, 0.2 * time_limit)
-        plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time)
-        notes.append(msg)
+        # with a given plan (e.g. the current alignment of a what-if), the heuristic starts
+        # from it: repaired (balance, contiguity) and improved, so the MILP gets a valid start
+        given = None if start is None else _plan_from_start(problem, start)
+        plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time, start=given)
+        notes.append(msg if given is None else f"warm start from the given plan, repaired: {msg}")
         if not plan_ok:
             hint = plan
             plan = None
@@ -977,10 +980,17 @@ def optimize(
                     raw = dataclasses.replace(raw, values=raw2.values)
 
     if asg is None:
-        if plan is not None:
+        if plan is not None and model.max_violation(start_vector(problem, model, plan)) <= 1e-6:
             asg = plan
             notes.append("the solver found no plan: returning the warm-start plan")
             status = "feasible"
+        elif plan is not None:
+            asg = plan
+            notes.append(
+                "the solver found no plan: returning the given start plan, which VIOLATES the "
+                f"hard constraints by {model.max_violation(start_vector(problem, model, plan)):.3g}"
+            )
+            status = "no_solution"
         elif hint is not None:
             asg = hint
             notes.append(
