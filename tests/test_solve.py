@@ -214,3 +214,26 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
     p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.2})
     a = optimize(p, "highs", gap=0.0, threads=1, warm_start=False)
     assert a.report is not None and a.report.status == "optimal"
+
+
+def test_violating_start_plan_is_never_reported_feasible(monkeypatch):
+    """When the solver finds nothing, a given start plan that breaks balance is `no_solution`."""
+    import territory_opt.solve as solve_mod
+    from territory_opt.problem import TerritoryProblem
+
+    from .conftest import grid_units
+
+    g = grid_units(4, 4)
+    reps = pd.DataFrame({"home": ["u0_0", "u3_3"], "fte": 1.0}, index=["A", "B"])
+    p = TerritoryProblem.from_geodataframe(
+        g, reps, measures=["workload"], balance={"workload": 0.0}, contiguity="flow"
+    )
+    unbalanced = {u: ("A" if int(u[1]) < 3 else "B") for u in g.index}  # 12 / 4
+
+    def no_plan(model, solver="highs", **kw):
+        return solve_mod._Raw("no_solution", None, None, None, None, 0.0, "stub: nothing found")
+
+    monkeypatch.setattr(solve_mod, "solve_model", no_plan)
+    al = solve_mod.optimize(p, "highs", start=unbalanced, warm_start=False, time_limit=5)
+    assert al.report.status == "no_solution"
+    assert "VIOLATES" in al.report.message
