@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-.PHONY: demo test test-slow lint data bench install clean
+.PHONY: demo test test-slow lint data bench bench-anchors bench-france install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,15 @@ data: $(STAMP)
 	$(BIN)/python scripts/build_normandie.py
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/heuristic_normandie.py
 	$(BIN)/python benchmarks/normandie.py
+
+bench-france: $(STAMP)
+	$(BIN)/python benchmarks/france.py
+
+bench-anchors: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[maps,data,dev,cluster,bench]"
+	$(BIN)/python benchmarks/anchors.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
