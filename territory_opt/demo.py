@@ -89,7 +89,14 @@ def run(out: Path, *, time_limit: float = 120.0, solver: str = "highs") -> dict[
     )
     if out.exists():
         shutil.rmtree(out)
-    files = export_plan(plan, out, accounts=data.accounts, before=current, name="normandie")
+    files = export_plan(
+        plan,
+        out,
+        accounts=data.accounts,
+        before=current,
+        name="normandie",
+        map_name="normandie_plan.html",
+    )
     table = plan.territory_table()
     return {
         "graph": graph,

@@ -117,6 +117,7 @@ def export_plan(
     maps: bool = True,
     name: str = "plan",
     kpis: pd.DataFrame | None = None,
+    map_name: str | None = None,
 ) -> dict[str, Path]:
     """Write a plan and its reports into folder ``out``.
 
@@ -212,7 +213,7 @@ def export_plan(
         from .maps import plot_alignment, plot_comparison, save_html, save_png
 
         m = plot_alignment(alignment)
-        written["map"] = save_html(m, folder / f"{name}_map.html")
+        written["map"] = save_html(m, folder / (map_name or f"{name}_map.html"))
         written["png"] = save_png(alignment, folder / f"{name}.png")
         if before is None and base is not None:
             before = Alignment.from_assignment(

@@ -892,6 +892,12 @@ def optimize(
         given = None if start is None else _plan_from_start(problem, start)
         plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time, start=given)
         notes.append(msg if given is None else f"warm start from the given plan, repaired: {msg}")
+        if given is not None and not plan_ok:
+            # the given plan could not be repaired: build one from scratch instead
+            fresh, fresh_ok, fmsg = _heuristic_plan(problem, seed=seed, time_limit=h_time)
+            if fresh_ok or plan is None:
+                plan, plan_ok = fresh, fresh_ok
+                notes.append(f"heuristic from scratch instead: {fmsg}")
         if not plan_ok:
             hint = plan
             plan = None
