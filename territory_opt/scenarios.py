@@ -23,6 +23,7 @@ event forces".
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -410,11 +411,22 @@ def pareto_curve(
     Each budget (an account count, or ``"10%"`` of all accounts) bounds the disruption
     of a fresh solve; the table gives, per budget, the plan's objective, accounts
     changed, balance and the solver's status/gap. Infeasible budgets are rows with
-    status ``"infeasible"``. Each solve is warm-started with the previous plan.
+    status ``"infeasible"``. Budgets are solved from the tightest to the loosest, each
+    warm-started with the previous plan; a plan found for a tighter budget is also valid
+    for a looser one, so when it is better it is kept (``note`` says so) and the objective
+    never increases as the budget grows.
     """
     rows: list[dict[str, Any]] = []
     start: pd.Series | None = study.baseline
-    for b in budgets:
+    total = float(study.units["accounts"].sum()) if "accounts" in study.units.columns else None
+
+    def as_number(b: float | str) -> float:
+        if isinstance(b, str) and b.strip().endswith("%") and total is not None:
+            return float(b.strip()[:-1]) / 100 * total
+        return float(b)
+
+    best: tuple[float, Alignment] | None = None  # best plan of a tighter budget so far
+    for b in sorted(budgets, key=as_number):
         problem = study.problem(reps, disruption_budget=b)
         try:
             al = study.solve(problem, start=start)
@@ -423,8 +435,31 @@ def pareto_curve(
         except Exception as exc:  # InfeasibleError / SolverError: record the row
             rows.append({"budget": b, "status": type(exc).__name__, "message": str(exc)[:200]})
             continue
-        m = al.metrics()
         rep = al.report
+        note = ""
+        ok = rep is not None and rep.status in ("optimal", "feasible")
+        if ok and rep is not None and rep.objective is not None:
+            # ε-constraint: a plan within a tighter budget is within this one too
+            if best is not None and best[0] < rep.objective:
+                al = best[1].with_report(
+                    dataclasses.replace(
+                        rep,
+                        objective=best[0],
+                        gap=None if rep.bound is None else abs(best[0] - rep.bound) / abs(best[0]),
+                        message="kept the plan of a tighter budget (better objective); "
+                        + rep.message,
+                    )
+                )
+                rep = al.report
+                note = "tighter budget's plan kept"
+            if (
+                rep is not None
+                and rep.objective is not None
+                and (best is None or rep.objective <= best[0])
+            ):
+                best = (rep.objective, al)
+            start = al.assignment
+        m = al.metrics()
         rows.append(
             {
                 "budget": b,
@@ -436,9 +471,9 @@ def pareto_curve(
                 "accounts_changed_pct": m["accounts_changed_pct"],
                 "compactness_km": m["compactness"],
                 **{f"{k}_max_dev_pct": m[f"{k}_max_dev_pct"] for k in study.balance},
+                "note": note,
             }
         )
-        start = al.assignment
     return pd.DataFrame(rows)
 
 
