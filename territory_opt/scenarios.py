@@ -411,13 +411,12 @@ def pareto_curve(
     Each budget (an account count, or ``"10%"`` of all accounts) bounds the disruption
     of a fresh solve; the table gives, per budget, the plan's objective, accounts
     changed, balance and the solver's status/gap. Infeasible budgets are rows with
-    status ``"infeasible"``. Budgets are solved from the tightest to the loosest, each
-    warm-started with the previous plan; a plan found for a tighter budget is also valid
-    for a looser one, so when it is better it is kept (``note`` says so) and the objective
-    never increases as the budget grows.
+    status ``"infeasible"``. Every point is solved from the current plan; the unconstrained
+    plan is solved once too. A plan is valid for every budget at least its own disruption,
+    so each point reports the best valid plan seen (``note`` says when it came from
+    another point): the objective never increases as the budget grows.
     """
     rows: list[dict[str, Any]] = []
-    start: pd.Series | None = study.baseline
     total = float(study.units["accounts"].sum()) if "accounts" in study.units.columns else None
 
     def as_number(b: float | str) -> float:
@@ -425,40 +424,55 @@ def pareto_curve(
             return float(b.strip()[:-1]) / 100 * total
         return float(b)
 
-    best: tuple[float, Alignment] | None = None  # best plan of a tighter budget so far
+    # every valid plan seen so far: (objective, accounts changed, plan); a plan is valid for
+    # any budget at least its disruption (ε-constraint), so each point takes the best of them
+    pool: list[tuple[float, float, Alignment]] = []
+
+    def remember(al: Alignment) -> None:
+        rep = al.report
+        if rep is not None and rep.status in ("optimal", "feasible") and rep.objective is not None:
+            pool.append((float(rep.objective), float(al.metrics()["accounts_changed"]), al))
+
+    try:  # the unconstrained plan: valid for every budget above its own disruption
+        remember(study.solve(study.problem(reps)))
+    except ValidationError:
+        raise
+    except Exception as exc:
+        logger.info("unconstrained solve failed: %s", exc)
     for b in sorted(budgets, key=as_number):
         problem = study.problem(reps, disruption_budget=b)
         try:
-            al = study.solve(problem, start=start)
+            al = study.solve(problem)
         except ValidationError:
             raise
         except Exception as exc:  # InfeasibleError / SolverError: record the row
             rows.append({"budget": b, "status": type(exc).__name__, "message": str(exc)[:200]})
             continue
+        remember(al)
         rep = al.report
         note = ""
-        ok = rep is not None and rep.status in ("optimal", "feasible")
-        if ok and rep is not None and rep.objective is not None:
-            # ε-constraint: a plan within a tighter budget is within this one too
-            if best is not None and best[0] < rep.objective:
-                al = best[1].with_report(
+        cap = as_number(b) + 1e-9
+        valid = [c for c in pool if c[1] <= cap]
+        if valid and rep is not None:
+            obj, _, chosen = min(valid, key=lambda c: c[0])
+            if chosen is not al and (
+                rep.objective is None
+                or obj < rep.objective - 1e-9
+                or rep.status not in ("optimal", "feasible")
+            ):
+                gap = None if rep.bound is None else abs(obj - rep.bound) / abs(obj)
+                al = chosen.with_report(
                     dataclasses.replace(
                         rep,
-                        objective=best[0],
-                        gap=None if rep.bound is None else abs(best[0] - rep.bound) / abs(best[0]),
-                        message="kept the plan of a tighter budget (better objective); "
+                        status="feasible",
+                        objective=obj,
+                        gap=gap,
+                        message="a better plan within this budget was found at another point; "
                         + rep.message,
                     )
                 )
                 rep = al.report
-                note = "tighter budget's plan kept"
-            if (
-                rep is not None
-                and rep.objective is not None
-                and (best is None or rep.objective <= best[0])
-            ):
-                best = (rep.objective, al)
-            start = al.assignment
+                note = "better plan from another point"
         m = al.metrics()
         rows.append(
             {
