@@ -77,6 +77,7 @@ from scipy.sparse.csgraph import connected_components
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _anchors_tools as tools
+from _results import write_section
 
 from territory_opt.adjacency import adjacency_graph
 from territory_opt.datasets import load_normandie
@@ -771,21 +772,6 @@ def markdown(rows: list[Row], args: argparse.Namespace, total: float, bench: Ben
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path = RESULTS) -> None:
-    """Replace (or append) this script's section of RESULTS.md, leaving the others alone."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    start = old.find(HEADING)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        nxt = old.find("\n## ", start + len(HEADING))
-        end = len(old) if nxt < 0 else nxt + 1
-        new = old[:start] + text + ("\n" + old[end:] if end < len(old) else "")
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
-    tmp.replace(path)
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -841,7 +827,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(text)
     if not args.no_write:
         with contextlib.suppress(KeyboardInterrupt):
-            write_section(text)
+            write_section(HEADING, text)
         print(f"wrote {RESULTS}")
 
 

@@ -46,7 +46,6 @@ import logging
 import math
 import os
 import platform
-import re
 import resource
 import sys
 import time
@@ -55,6 +54,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _results import write_section
 
 from territory_opt.adjacency import adjacency_graph
 from territory_opt.contiguity import is_contiguous
@@ -63,7 +63,6 @@ from territory_opt.decompose import apportion, decompose
 from territory_opt.demo_data import SEGMENTS
 from territory_opt.problem import TerritoryProblem
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "## France"
 HOURS_PER_REP = 736.0  # 46 wk x 5 d x 8 h x 40 % in contact (course)
 COURSE_HOURS = 12_000.0
@@ -372,14 +371,7 @@ def write(rows: list[dict[str, object]], inst: dict[str, object], args: argparse
         notes.append(f"- {r['regions']} région(s): {r.get('message', '')}")
     lines += ["", "Notes:", "", *notes, ""]
     section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADER)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(lambda _: section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section + "\n"
-    )
-    RESULTS.write_text(text)
+    write_section(HEADER, section)
     return section
 
 

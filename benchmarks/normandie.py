@@ -21,10 +21,11 @@ import argparse
 import logging
 import os
 import platform
-import re
 import sys
 import time
 from pathlib import Path
+
+from _results import write_section
 
 import territory_opt as to
 from territory_opt.contiguity import is_contiguous
@@ -32,7 +33,6 @@ from territory_opt.exceptions import InfeasibleError, SolverError
 from territory_opt.problem import TerritoryProblem
 from territory_opt.solve import optimize
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "## Normandy"
 
 
@@ -155,14 +155,7 @@ def write(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
         notes.append(f"- {r['solver']}, budget {r['budget']}: {r.get('message', '')}")
     lines += ["", "Solver notes:", "", *notes, ""]
     section = "\n".join(lines)
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADER)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section + "\n"
-    )
-    RESULTS.write_text(text)
+    write_section(HEADER, section)
     return section
 
 

@@ -13,16 +13,14 @@ from __future__ import annotations
 import argparse
 import logging
 import platform
-import re
 import time
-from pathlib import Path
 
 import numpy as np
+from _results import write_section
 
 from territory_opt import load_normandie
 from territory_opt.scenarios import Study, pareto_curve
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADER = "## Pareto (benchmarks/pareto_normandie.py)"
 
 
@@ -79,14 +77,7 @@ def main() -> None:
             f"{r.get('note', '') if isinstance(r.get('note', ''), str) else ''} |"
         )
     section = "\n".join(lines) + "\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADER)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = (
-        pattern.sub(section + "\n", text)
-        if pattern.search(text)
-        else text.rstrip("\n") + "\n\n" + section
-    )
-    RESULTS.write_text(text)
+    write_section(HEADER, section)
     print(section)
 
 
