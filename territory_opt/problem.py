@@ -399,19 +399,7 @@ class TerritoryProblem:
             cand = list(candidates) if candidates is not None else list(cost.columns)
             arr = _check_cost(cost, unit_ids, cand)
             pos = {u: i for i, u in enumerate(unit_ids)}
-            bad = [c for c in cand if c not in pos]
-            if bad:
-                raise ValidationError(
-                    [
-                        Problem(
-                            "settings",
-                            f"candidates {bad[:5]}",
-                            "are not units.",
-                            "candidate centres must be unit ids.",
-                        )
-                    ]
-                )
-            roots = np.array([pos[c] for c in cand], dtype=np.int64)
+            roots = _candidate_roots(cand, pos)
         else:
             arr = _check_cost(cost, unit_ids, list(rep_frame.index))
             roots = _home_indices(rep_frame, unit_ids)
@@ -700,19 +688,7 @@ class TerritoryProblem:
         pos = {x: i for i, x in enumerate(unit_ids)}
         if free:
             cand = list(candidates) if candidates is not None else list(unit_ids)
-            bad = [c for c in cand if c not in pos]
-            if bad:
-                raise ValidationError(
-                    [
-                        Problem(
-                            "settings",
-                            f"candidates {bad[:5]}",
-                            "are not units.",
-                            "candidate centres must be unit ids.",
-                        )
-                    ]
-                )
-            roots = np.array([pos[c] for c in cand], dtype=np.int64)
+            roots = _candidate_roots(cand, pos)
             cols_pts = pts.loc[cand]
         else:
             roots = _home_indices(rep_frame, unit_ids)
@@ -779,6 +755,23 @@ def _bfs(nb: Sequence[np.ndarray], root: int, n: int) -> np.ndarray:
                     nxt.append(w)
         frontier = nxt
     return d
+
+
+def _candidate_roots(cand: Sequence[Hashable], pos: Mapping[Hashable, int]) -> np.ndarray:
+    """Unit indices of the candidate centres; every candidate must be a unit."""
+    bad = [c for c in cand if c not in pos]
+    if bad:
+        raise ValidationError(
+            [
+                Problem(
+                    "settings",
+                    f"candidates {bad[:5]}",
+                    "are not units.",
+                    "candidate centres must be unit ids.",
+                )
+            ]
+        )
+    return np.array([pos[c] for c in cand], dtype=np.int64)
 
 
 def _few(items: Sequence[Any], k: int = 5) -> str:
