@@ -172,3 +172,14 @@ def test_to_heuristic_instance() -> None:
     assert inst.baseline.tolist() == [0, 0, 0, 1]
     assert inst.disruption_budget == 1.0
     assert [nb.tolist() for nb in inst.neighbors] == [[1], [0, 2], [1, 3], [2]]
+
+
+def test_free_centre_candidates_must_be_units():
+    ids = ["a", "b", "c"]
+    cost = pd.DataFrame([[0, 1, 2], [1, 0, 1], [2, 1, 0]], index=ids, columns=ids, dtype=float)
+    meas = pd.DataFrame({"w": [1.0, 1.0, 1.0]}, index=ids)
+    with_zz = cost.assign(zz=[5.0, 5.0, 5.0])  # a cost column that is not a unit
+    with pytest.raises(ValidationError, match=r"candidates \['zz'\]"):
+        TerritoryProblem.from_cost_matrix(with_zz, meas, 2, candidates=["a", "zz"])
+    p = TerritoryProblem.from_cost_matrix(cost, meas, 2, candidates=["a", "c"])
+    assert p.roots.tolist() == [0, 2]
