@@ -918,25 +918,9 @@ def optimize(
                 f"pruned to {int(allowed.sum())} of {allowed.size} assignments (nearest={nearest}, radius={radius})"
             )
 
-    left = max(time_limit - (time.perf_counter() - t0), 1.0)
-    raw, model, asg = _solve_plain(
-        problem,
-        name,
-        time_limit=left,
-        gap=gap,
-        threads=threads,
-        seed=seed,
-        start=plan,
-        allowed=allowed,
-    )
-    if raw.status == "infeasible" and pruned:
-        logger.warning("pruned model infeasible: re-solving unpruned")
-        notes.append("pruned model proven infeasible: re-solved unpruned")
-        check_model_size(
-            problem, allowed_mask(problem, keep=plan), solver=name, max_bytes=max_bytes
-        )
+    def solve_with(mask: np.ndarray) -> tuple[_Raw, MilpModel, np.ndarray | None]:
         left = max(time_limit - (time.perf_counter() - t0), 1.0)
-        raw, model, asg = _solve_plain(
+        return _solve_plain(
             problem,
             name,
             time_limit=left,
@@ -944,8 +928,16 @@ def optimize(
             threads=threads,
             seed=seed,
             start=plan,
-            allowed=allowed_mask(problem, keep=plan),
+            allowed=mask,
         )
+
+    raw, model, asg = solve_with(allowed)
+    if raw.status == "infeasible" and pruned:
+        logger.warning("pruned model infeasible: re-solving unpruned")
+        notes.append("pruned model proven infeasible: re-solved unpruned")
+        unpruned = allowed_mask(problem, keep=plan)
+        check_model_size(problem, unpruned, solver=name, max_bytes=max_bytes)
+        raw, model, asg = solve_with(unpruned)
     if raw.status == "infeasible":
         left = max(time_limit - (time.perf_counter() - t0), 5.0)
         diag = diagnose(problem, name, time_limit=min(left, 60.0), threads=threads) or [
