@@ -116,6 +116,18 @@ joins_rouen = add_rep(study, "R18", "76540", name="Romain", mode="complete")
 compare_scenarios([leaves_local, leaves_full, joins_rouen]).T""",
     ),
     (
+        "markdown",
+        """The Rouen hire comes out `infeasible`: with 18 reps, R02's share of potential shrinks, and
+Le Havre (R02's home) plus Sainte-Adresse, an enclave inside Le Havre that no other territory can
+reach, already hold more than +5 % of it. The optimizer says so before solving (below) and returns
+its best plan anyway, flagged. The fixes: share Le Havre between reps
+(`territory_opt.sharing.optimize_shared`) or widen the tolerance.""",
+    ),
+    (
+        "code",
+        """print(joins_rouen.after.report.message.split(";")[0])""",
+    ),
+    (
         "code",
         """leaves_local.changes().groupby("to_rep")[["accounts", "workload"]].sum()""",
     ),
@@ -209,11 +221,12 @@ def build(folder: Path) -> list[Path]:
             "display_name": "Python 3",
             "language": "python",
         }
-        for kind, source in cells:
+        for j, (kind, source) in enumerate(cells):
             maker = (
                 nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
             )
-            nb.cells.append(maker(source))
+            # stable cell ids: regenerating an unchanged notebook leaves it byte-identical
+            nb.cells.append(maker(source, id=f"cell-{j:02d}"))
         path = folder / name
         nbformat.write(nb, path)
         written.append(path)

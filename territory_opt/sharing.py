@@ -28,7 +28,13 @@ from .adjacency import adjacency_graph
 from .alignment import Alignment
 from .exceptions import ValidationError
 
-__all__ = ["SplitUnits", "merge_pieces", "optimize_shared", "split_dense_units"]
+__all__ = [
+    "SplitUnits",
+    "merge_pieces",
+    "optimize_shared",
+    "share_limits",
+    "split_dense_units",
+]
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,26 @@ def merge_pieces(
     )
 
 
+def share_limits(
+    units: pd.DataFrame,
+    reps: pd.DataFrame,
+    balance: dict[str, float],
+    *,
+    max_share: float = 0.5,
+) -> dict[str, float]:
+    """Largest measure one piece may hold: ``max_share`` of the smallest lower bound.
+
+    For each balanced measure ``m`` with tolerance ``tol``: ``max_share * (1 - tol) *
+    (smallest FTE / total FTE) * total of m``. With the default ``0.5`` a territory can
+    always take a piece and stay within tolerance, whatever else it holds.
+    """
+    fte = reps["fte"].astype(float) if "fte" in reps.columns else pd.Series(1.0, index=reps.index)
+    smallest = float(fte.min() / fte.sum())
+    return {
+        m: max_share * (1 - tol) * smallest * float(units[m].sum()) for m, tol in balance.items()
+    }
+
+
 def optimize_shared(
     units: gpd.GeoDataFrame,
     reps: pd.DataFrame,
@@ -167,12 +193,9 @@ def optimize_shared(
     from .problem import TerritoryProblem
     from .solve import optimize
 
-    fte = reps["fte"].astype(float) if "fte" in reps.columns else pd.Series(1.0, index=reps.index)
-    smallest = float(fte.min() / fte.sum())
-    limits = {
-        m: max_share * (1 - tol) * smallest * float(units[m].sum()) for m, tol in balance.items()
-    }
-    split = split_dense_units(units, measures, limits, graph)
+    split = split_dense_units(
+        units, measures, share_limits(units, reps, balance, max_share=max_share), graph
+    )
     base = None
     if baseline is not None:
         base = baseline.copy()

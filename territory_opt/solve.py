@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .alignment import Alignment, SolveReport
-from .contiguity import cut_rows
+from .contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
 from .exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from .model import MilpModel, allowed_mask, build_model, start_vector
 from .problem import TerritoryProblem
@@ -482,8 +482,11 @@ def precheck(problem: TerritoryProblem, allowed: np.ndarray | None = None) -> li
             out.append(
                 f"the territories' upper bounds for {name} add up to only {_pct(hi[:, m].sum() / A)} of the total"
             )
+        reach_all = np.column_stack(
+            [_reachable(problem, mask, c) for c in range(problem.n_columns)]
+        )
         for c in range(problem.n_columns):
-            reach = _reachable(problem, mask, c)
+            reach = reach_all[:, c]
             got = float(a[reach, m].sum())
             if got < lo[c, m] * (1 - 1e-9):
                 out.append(
@@ -496,11 +499,28 @@ def precheck(problem: TerritoryProblem, allowed: np.ndarray | None = None) -> li
                     )
                 )
             forced = mask[:, c] & (mask.sum(axis=1) == 1)
-            held = float(a[forced, m].sum())
+            # with contiguity, a unit that no other home can reach must join this territory
+            captive = reach & (reach_all.sum(axis=1) == 1) & ~forced
+            if problem.contiguity is None:
+                captive[:] = False
+            held = float(a[forced | captive, m].sum())
             if held > hi[c, m] * (1 + 1e-9):
+                who = "its home and locks"
+                if captive.any():
+                    ids = [repr(problem.unit_ids[i]) for i in np.flatnonzero(captive)[:3].tolist()]
+                    more = "" if captive.sum() <= 3 else f" and {int(captive.sum()) - 3} more"
+                    who = (
+                        f"its home, its locks, and enclave {', '.join(ids)}{more}, which no other "
+                        "home can reach without crossing this territory"
+                    )
                 out.append(
-                    f"units locked to {rep_label(c)} (with its home) hold {_pct(held / T[c, m])} of its {name} target, "
+                    f"units that must join {rep_label(c)} ({who}) hold {_pct(held / T[c, m])} of its {name} target, "
                     f"above the upper bound {_pct(hi[c, m] / T[c, m])}"
+                    + (
+                        "; share the dense unit (territory_opt.sharing) or widen the tolerance"
+                        if captive.any()
+                        else ""
+                    )
                 )
     v = problem.disruption_values()
     if v is not None and problem.disruption_budget is not None and problem.baseline is not None:
@@ -671,6 +691,29 @@ def _start_for(
     return vals
 
 
+_STALL_ROUNDS = 3
+_STALL_GAIN = 1e-3
+"""The cut loop stops when its bound gained less than this share of the incumbent in
+``_STALL_ROUNDS`` rounds: on large instances each round then only moves the relaxed
+solution's disconnected pieces around, and the time is better spent improving the plan."""
+
+
+def _round_gap(gap: float, bound: float | None, incumbent: float) -> float:
+    """MIP gap for one relaxation of the cut loop.
+
+    A relaxation only has to be solved as tightly as the incumbent can use: when the best
+    connected plan is far above the bound, proving the relaxation to ``gap`` wastes the
+    time limit. Use a quarter of the current gap (at least ``gap``, at most 2 %); 1 %
+    before any bound is known.
+    """
+    if not np.isfinite(incumbent):
+        return gap
+    if bound is None:
+        return max(gap, 0.01)
+    cur = abs(incumbent - bound) / max(abs(incumbent), 1e-10)
+    return float(max(gap, min(0.02, 0.25 * cur)))
+
+
 def _solve_plain(
     problem: TerritoryProblem,
     solver: str,
@@ -685,9 +728,18 @@ def _solve_plain(
     """Build and solve (with the cut loop for ``"cuts"``); return raw result, model, plan."""
     t0 = time.perf_counter()
     model = build_model(problem, allowed)
+    # units with no cost, measure or lock only serve as corridors: relabelling them can
+    # connect a relaxed solution without changing its objective
+    free = np.zeros(problem.n_units, dtype=bool)
+    if problem.contiguity == "cuts" and not problem.free_centres:
+        free = free_units(model)
+        model = model.with_rows(neighbor_rows(problem, model.x, free))
     sv = _start_for(problem, model, start)
+    first_gap = gap
+    if problem.contiguity == "cuts" and sv is not None and model.max_violation(sv) <= 1e-6:
+        first_gap = _round_gap(gap, None, model.evaluate(sv)["objective"])
     raw = solve_model(
-        model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=sv
+        model, solver, time_limit=time_limit, gap=first_gap, threads=threads, seed=seed, start=sv
     )
     if problem.contiguity != "cuts":
         plan = _decode(model, raw.values) if raw.values is not None else None
@@ -699,11 +751,25 @@ def _solve_plain(
     if sv is not None and model.max_violation(sv) <= 1e-6:
         best_plan, best_obj = start, model.evaluate(sv)["objective"]
     bound = raw.bound
+    repaired = 0
+    history: list[float] = []
+    stalled = False
     while raw.values is not None:
         plan = _decode(model, raw.values)
         rows = cut_rows(problem, model.x, plan)
         if raw.bound is not None:
             bound = raw.bound if bound is None else max(bound, raw.bound)
+        if rows and free.any():
+            fixed = repair_free(problem, model.x, plan, free)
+            if fixed is not None:
+                fv = start_vector(problem, model, fixed)
+                fobj = model.evaluate(fv)["objective"]
+                if model.max_violation(fv) <= 1e-6 and fobj < best_obj - 1e-9:
+                    best_plan, best_obj = fixed, fobj
+                    repaired += 1
+            strong = free_cut_rows(problem, model.x, plan, free)
+            if strong:
+                rows = strong
         if not rows:
             if raw.objective is not None and raw.objective <= best_obj + 1e-9:
                 return (
@@ -718,7 +784,6 @@ def _solve_plain(
             break  # the relaxed optimum is connected but the incumbent is better
         rounds += 1
         model = model.with_rows(rows)
-        left = time_limit - (time.perf_counter() - t0)
         left = time_limit - (time.perf_counter() - t0)
         logger.info(
             "cuts round %d: %d cut(s) added, bound %s, incumbent %.6g, %.1f s left",
@@ -736,9 +801,23 @@ def _solve_plain(
             break
         if left <= 0.5:
             break
+        history.append(-np.inf if bound is None else bound)
+        if (
+            len(history) > _STALL_ROUNDS
+            and np.isfinite(best_obj)
+            and history[-1] - history[-1 - _STALL_ROUNDS] < _STALL_GAIN * abs(best_obj)
+        ):
+            stalled = True
+            break
         sv = _start_for(problem, model, best_plan)
         raw = solve_model(
-            model, solver, time_limit=left, gap=gap, threads=threads, seed=seed, start=sv
+            model,
+            solver,
+            time_limit=left,
+            gap=_round_gap(gap, bound, best_obj),
+            threads=threads,
+            seed=seed,
+            start=sv,
         )
     seconds = time.perf_counter() - t0
     if raw.status == "infeasible" and best_plan is None:
@@ -748,15 +827,26 @@ def _solve_plain(
         g = None if bound is None else abs(best_obj - bound) / max(abs(best_obj), 1e-10)
         return (
             _Raw(
-                "feasible",
+                "optimal" if _proven(best_obj, bound) else "feasible",
                 bv,
                 best_obj,
                 bound,
                 g,
                 seconds,
-                f"cut loop: {rounds} round(s); the relaxed solutions were still disconnected, "
-                "so the plan is the best connected one known (the warm start) and the bound "
-                "is the relaxation's",
+                f"cut loop: {rounds} round(s); "
+                + (
+                    "best plan: a relaxed solution connected by relabelling units that carry "
+                    f"nothing ({int(free.sum())} such units; improved {repaired} time(s))"
+                    if repaired
+                    else "the relaxed solutions were still disconnected, so the plan is the "
+                    "best connected one known (the warm start)"
+                )
+                + "; the bound is the relaxation's"
+                + (
+                    f" (stalled: +{_STALL_GAIN:.1%} or less in {_STALL_ROUNDS} rounds)"
+                    if stalled
+                    else ""
+                ),
             ),
             model,
             best_plan,
@@ -946,9 +1036,12 @@ def optimize(
         if raise_infeasible:
             raise InfeasibleError(diag)
         notes.extend(diag)
-        if plan is None:
+        if plan is None and hint is None:
             raise InfeasibleError(diag)
-        asg = plan
+        asg = plan if plan is not None else hint
+
+    if raw.status == "feasible" and asg is not None and warm_start and start is None:
+        raw, asg = _polish(problem, model, raw, asg, t0=t0, time_limit=time_limit, seed=seed)
 
     # lexicographic tie-break
     if problem.tie_break and raw.status == "optimal" and raw.values is not None:
@@ -1029,6 +1122,44 @@ def optimize(
         message=message,
     )
     return _to_alignment(problem, asg, report)
+
+
+def _polish(
+    problem: TerritoryProblem,
+    model: MilpModel,
+    raw: _Raw,
+    asg: np.ndarray,
+    *,
+    t0: float,
+    time_limit: float,
+    seed: int,
+) -> tuple[_Raw, np.ndarray]:
+    """Spend the time the solver left unused improving its plan with the heuristic.
+
+    The ``"cuts"`` loop stops early when its bound stalls; the heuristic then restarts
+    from the best plan (restricted to the model's columns) and its plan is kept only when
+    it satisfies the model, is connected and is cheaper. The bound is unchanged.
+    """
+    left = time_limit - (time.perf_counter() - t0) - 0.5
+    if left < 2.0 or problem.free_centres:
+        return raw, asg
+    allowed = model.x >= 0
+    plan, ok, _ = _heuristic_plan(
+        problem, seed=seed + 1, time_limit=left, start=asg, allowed=allowed
+    )
+    if plan is None or not ok or cut_rows(problem, model.x, plan):
+        return raw, asg
+    vals = start_vector(problem, model, plan)
+    obj = model.evaluate(vals)["objective"]
+    if model.max_violation(vals) > 1e-6 or raw.objective is None or obj >= raw.objective - 1e-9:
+        return dataclasses.replace(
+            raw, message=f"{raw.message}; polish: no better plan in {left:.0f} s"
+        ), asg
+    g = None if raw.bound is None else abs(obj - raw.bound) / max(abs(obj), 1e-10)
+    note = f"polish: the heuristic improved the solver's plan {raw.objective:.6g} -> {obj:.6g} in {left:.0f} s"
+    return dataclasses.replace(
+        raw, values=vals, objective=obj, gap=g, message=f"{raw.message}; {note}"
+    ), plan
 
 
 def _trivial_bound(problem: TerritoryProblem, model: MilpModel) -> float | None:

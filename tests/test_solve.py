@@ -111,7 +111,28 @@ def test_precheck_reachable() -> None:
     )
     text = " ".join(precheck(p))
     assert "rep 'A''s reachable units sum to at most 25 % of its w target" in text
-    assert "units locked to rep 'B' (with its home) hold 175 % of its w target" in text
+    assert "units that must join rep 'B' (its home and locks) hold 175 % of its w target" in text
+
+
+def test_precheck_names_an_enclave_that_overloads_its_surrounding_territory() -> None:
+    """Unit 'in' touches only B's home 'hb' (like Sainte-Adresse inside Le Havre)."""
+    G = nx.Graph([("ha", "a1"), ("a1", "hb"), ("hb", "in"), ("a1", "a2")])
+    meas = pd.DataFrame({"w": [2.0, 1.0, 1.0, 2.0, 1.0]}, index=["ha", "a1", "a2", "hb", "in"])
+    reps = pd.DataFrame({"home": ["ha", "hb"]}, index=["A", "B"])
+    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.1}, contiguity="cuts")
+    text = " ".join(precheck(p))
+    assert "enclave" not in text  # total 7, B's upper bound 3.85 >= hb + in = 3
+    meas.loc["in", "w"] = 3.0  # total 9, target 4.5, upper 4.95; B forced to 2 + 3 = 5
+    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.1}, contiguity="cuts")
+    text = " ".join(precheck(p))
+    assert "enclave 'in', which no other home can reach" in text
+    assert "111 % of its w target" in text
+    with pytest.raises(InfeasibleError, match="enclave"):
+        optimize(p, "highs")
+    p_free = TerritoryProblem.from_graph(
+        G, reps, measures=meas, balance={"w": 0.1}, contiguity=None
+    )
+    assert "enclave" not in " ".join(precheck(p_free))  # without contiguity 'in' may go to A
 
 
 def test_contiguity_infeasibility_is_diagnosed() -> None:
