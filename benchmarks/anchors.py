@@ -9,7 +9,9 @@ Methods (one row each):
 1. nearest home (Voronoi on commune centroids);
 2. territory_opt heuristic alone (``build_plan``, 10 s);
 3. territory_opt heuristic + MILP (``optimize(..., "highs", time_limit=60, nearest=8)``);
-4. territory_opt free centres, k = 17 (``choose_centres`` + ``build_plan``; + MILP);
+4. territory_opt free centres, k = 17 (``plan_free_centres``: centres chosen, plan built,
+   centres moved to their territories' medoids; on whole units, then with Le Havre shared,
+   + the fixed-centre MILP at the chosen centres);
 5. GerryChain ``recursive_tree_part`` at ε = 0.05, and at ε = 0.12 followed by a seeded
    ReCom hill-climb;
 6. spopt Skater, RegionKMeansHeuristic, WardSpatial, Spenc, MaxPHeuristic (floor),
@@ -81,14 +83,20 @@ from _results import write_section
 
 from territory_opt.adjacency import adjacency_graph
 from territory_opt.datasets import load_normandie
-from territory_opt.heuristics import build_plan, choose_centres
+from territory_opt.greenfield import plan_free_centres
+from territory_opt.heuristics import build_plan
 from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.sharing import share_limits, split_dense_units
+from territory_opt.solve import optimize, precheck
 
 HEADING = "## Anchors (benchmarks/anchors.py)"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 TOL = 0.05
 MEASURES = ["workload", "potential", "accounts"]
+MAX_SHARE = 0.25
+"""Dense units are cut into pieces of at most this share of the smallest territory's lower
+bound (``territory_opt.sharing.share_limits``): 0.5 leaves Le Havre in two halves that the
+local search cannot move apart; quarters give it room."""
 
 # --------------------------------------------------------------------------- instance
 
@@ -202,17 +210,29 @@ def _split_count(bench: Bench, labels: np.ndarray) -> tuple[int, int]:
     return int((per_terr > 1).sum()), int(ncomp - len(per_terr))
 
 
-def inertia(bench: Bench, labels: np.ndarray) -> float:
-    """Σ workload·km² to each territory's workload-weighted centroid."""
-    w = bench.workload
+def _split_shares(bench: Bench, shares: np.ndarray) -> int:
+    """Territories not connected over the units they hold a share of."""
+    bad = 0
+    for t in range(shares.shape[1]):
+        nodes = [bench.ids[i] for i in np.flatnonzero(shares[:, t] > 0)]
+        if nodes and not nx.is_connected(bench.graph.subgraph(nodes)):
+            bad += 1
+    return bad
+
+
+def inertia(bench: Bench, labels: np.ndarray, shares: np.ndarray | None = None) -> float:
+    """Σ workload·km² to each territory's workload-weighted centroid (shares split units)."""
+    if shares is None:
+        shares = np.zeros((bench.n, int(labels.max()) + 1))
+        shares[np.arange(bench.n), labels] = 1.0
     total = 0.0
-    for t in np.unique(labels):
-        idx = labels == t
-        W = w[idx].sum()
+    for t in range(shares.shape[1]):
+        w = bench.workload * shares[:, t]
+        W = w.sum()
         if W <= 0:
             continue
-        c = (w[idx, None] * bench.xy[idx]).sum(axis=0) / W
-        total += float(w[idx] @ ((bench.xy[idx] - c) ** 2).sum(axis=1))
+        c = (w[:, None] * bench.xy).sum(axis=0) / W
+        total += float(w @ ((bench.xy - c) ** 2).sum(axis=1))
     return total
 
 
@@ -229,19 +249,26 @@ def measure(
     lp_bound: float | None = None,
     solver: str = "-",
     note: str = "",
+    shares: np.ndarray | None = None,
 ) -> Row:
     """Measure a plan (one label per unit, benchmark order) the same way for every tool.
 
     With ``fixed`` the labels are ``0..k-1`` = the reps in ``homes`` order and targets are
     FTE-weighted; otherwise labels are arbitrary, targets are ``total / k`` and ``homes``
-    are only counted (territories holding at least one of them).
+    are only counted (territories holding at least one of them). ``shares`` (``(n, k)``
+    fractions, rows summing to 1) describes a plan with shared units: measures and
+    compactness are split by fraction, and a territory must be connected over every unit
+    it holds a share of.
     """
     labels = np.asarray(labels, dtype=np.int64)
     terr = np.unique(labels)
     k = len(terr)
     lab = np.searchsorted(terr, labels)  # 0..k-1
-    Sw = np.bincount(lab, weights=bench.workload, minlength=k)
-    Sp = np.bincount(lab, weights=bench.potential, minlength=k)
+    if shares is None:
+        shares = np.zeros((bench.n, k))
+        shares[np.arange(bench.n), lab] = 1.0
+    Sw = bench.workload @ shares
+    Sp = bench.potential @ shares
     home_idx = np.array([bench.pos[h] for h in homes], dtype=np.int64)
     if fixed:
         share = np.asarray(fte, dtype=float)
@@ -253,10 +280,12 @@ def measure(
         Tw = np.full(k, bench.workload.sum() / k)
         Tp = np.full(k, bench.potential.sum() / k)
     rw, rp = Sw / Tw, Sp / Tp
-    n_split, _extra = _split_count(bench, lab)
+    n_split = (
+        _split_count(bench, lab)[0] if (shares % 1 == 0).all() else _split_shares(bench, shares)
+    )
     out_w = int(((rw < 1 - TOL - 1e-9) | (rw > 1 + TOL + 1e-9)).sum())
     out_p = int(((rp < 1 - TOL - 1e-9) | (rp > 1 + TOL + 1e-9)).sum())
-    comp_c = inertia(bench, lab)
+    comp_c = inertia(bench, lab, shares)
     row = Row(instance=instance, method=method, solver=solver, note=note)
     row.contiguous = "yes" if n_split == 0 else f"no ({n_split} split)"
     row.workload = f"{100 * rw.max():.1f} ({100 * rw.min():.1f})"
@@ -276,8 +305,8 @@ def measure(
         "seconds": seconds,
     }
     if fixed:
-        d2 = ((bench.xy - bench.xy[home_idx][lab]) ** 2).sum(axis=1)
-        comp_h = float(bench.workload @ d2)
+        d2 = ((bench.xy[:, None, :] - bench.xy[home_idx][None, :, :]) ** 2).sum(axis=2)
+        comp_h = float(bench.workload @ (shares * d2).sum(axis=1))
         row.to_home = f"{comp_h / 1e6:.2f}"
         row.raw["home"] = comp_h
         inside = int((lab[home_idx] == np.arange(k)).sum())
@@ -389,17 +418,23 @@ def in_child(fn: Callable[[], Any], timeout: float) -> tuple[str, Any, float]:
 # --------------------------------------------------------------------------- territory_opt
 
 
-def _problem(bench: Bench, reps: pd.DataFrame | int) -> TerritoryProblem:
+def _problem(
+    bench: Bench,
+    reps: pd.DataFrame | int,
+    units: gpd.GeoDataFrame | None = None,
+    graph: nx.Graph | None = None,
+) -> TerritoryProblem:
+    """Fixed homes: exact cut-generation contiguity; free centres: shortest-path rows."""
     return TerritoryProblem.from_geodataframe(
-        bench.units,
+        bench.units if units is None else units,
         reps,
         measures=MEASURES,
-        graph=bench.graph,
+        graph=bench.graph if graph is None else graph,
         balance={"workload": TOL, "potential": TOL},
         power=2,
         weight="workload",
-        contiguity="sp",
-    )
+        contiguity="sp" if isinstance(reps, int) else "cuts",
+    )  # fmt: skip
 
 
 def _to_bench_order(bench: Bench, problem: TerritoryProblem, a: np.ndarray) -> np.ndarray:
@@ -443,7 +478,10 @@ def _solver_cell(report: Any) -> str:
         return "-"
     b = "-" if report.bound is None else f"{report.bound / 1e6:.2f} M"
     g = "-" if report.gap is None else f"{100 * report.gap:.1f} %"
-    return f"{report.status}; bound {b}; gap {g}"
+    over = ""
+    if report.bound and report.objective is not None and report.bound > 0:
+        over = f" (plan {100 * (report.objective / report.bound - 1):+.1f} % over the bound)"
+    return f"{report.status}; bound {b}; gap {g}{over}"
 
 
 def to_milp(
@@ -475,29 +513,99 @@ def to_milp(
 def to_free_heuristic(
     bench: Bench, k: int, seconds: float, seed: int
 ) -> tuple[np.ndarray, float, str]:
-    """territory_opt free centres: ``choose_centres`` then ``build_plan`` (total ``seconds``).
-
-    ``choose_centres`` gets the objective's own cost (km², ``power=2``) and 5 medoid
-    iterations (its default 20 took 9 s of the 10 s budget here and ended further from
-    balance).
-    """
+    """territory_opt free centres on whole units: ``plan_free_centres`` (``seconds`` in all)."""
     t0 = time.perf_counter()
     problem = _problem(bench, k)
-    cost = np.asarray(problem.cost) ** problem.power
-    centres = choose_centres(
-        problem.neighbors(), problem.balance_matrix(), cost, k, seed=seed, iterations=5
-    )
-    t_c = time.perf_counter() - t0
-    inst = problem.to_heuristic_instance(centres=[int(c) for c in centres])
-    res = build_plan(inst, seed=seed, time_limit=max(1.0, seconds - t_c))
+    fc = plan_free_centres(problem, seed=seed, time_limit=seconds)
     sec = time.perf_counter() - t0
-    labels = _to_bench_order(bench, problem, res.assignment)
+    labels = _to_bench_order(bench, problem, fc.assignment)
     note = (
-        f"centres by choose_centres in {t_c:.1f} s; "
-        f"{'feasible' if res.feasible else f'NOT feasible (max violation {res.max_violation:.3f})'}; "
-        f"{_first_feasible(res.trajectory)}"
+        f"{fc.relocations} centre relocation(s); "
+        f"{'feasible' if fc.feasible else f'NOT feasible (max violation {fc.max_violation:.3f})'}"
     )
     return labels, sec, note
+
+
+def to_shared(
+    bench: Bench, reps: pd.DataFrame | int, seconds: float, seed: int, milp: bool
+) -> tuple[np.ndarray, np.ndarray, float, str, Any]:
+    """Dense units shared: split them (``territory_opt.sharing``), plan on pieces, fold back.
+
+    ``reps`` is the fixed-home table, or ``k`` for free centres (centres and plan from
+    :func:`territory_opt.greenfield.plan_free_centres`; with ``milp`` the fixed-centre
+    MILP then runs at the chosen centres, so its bound holds for those centres only).
+    Returns ``(labels, shares, seconds, note, report)``: ``shares[i, r]`` is the fraction
+    of unit ``i`` held by territory ``r`` (reps order, or centre order), ``labels`` the
+    majority territory.
+    """
+    t0 = time.perf_counter()
+    k = reps if isinstance(reps, int) else len(reps)
+    rep_table = (
+        pd.DataFrame({"fte": np.ones(k)}, index=[f"C{j + 1:02d}" for j in range(k)])
+        if isinstance(reps, int)
+        else reps
+    )
+    limits = share_limits(
+        bench.units, rep_table, {"workload": TOL, "potential": TOL}, max_share=MAX_SHARE
+    )
+    split = split_dense_units(bench.units, MEASURES, limits, bench.graph)
+    report = None
+    if isinstance(reps, int):
+        free = _problem(bench, k, units=split.units, graph=split.graph)
+        spent = time.perf_counter() - t0  # splitting and the problem's cost matrix count
+        budget = max(1.0, (seconds / 2 if milp else seconds) - spent)
+        fc = plan_free_centres(free, seed=seed, time_limit=budget)
+        homes = [free.unit_ids[int(c)] for c in fc.centres]
+        rep_table = rep_table.assign(home=homes)
+        label_of_col = {int(c): rep_table.index[j] for j, c in enumerate(fc.centres)}
+        asg = pd.Series([label_of_col[int(c)] for c in fc.assignment], index=list(free.unit_ids))
+        note = (
+            f"{fc.relocations} centre relocation(s); "
+            f"{'feasible' if fc.feasible else f'NOT feasible (max violation {fc.max_violation:.3f})'}"
+        )
+        problem = _problem(bench, rep_table, units=split.units, graph=split.graph)
+        start: pd.Series | None = asg
+    else:
+        first = {u: f"{u}#1" for u in split.pieces["unit"]}
+        rep_table = reps.assign(home=[first.get(h, h) for h in reps["home"]])
+        problem = _problem(bench, rep_table, units=split.units, graph=split.graph)
+        start = None
+    if milp:
+        left = max(5.0, seconds - (time.perf_counter() - t0))
+        al = optimize(
+            problem, "highs", time_limit=left, nearest=8, threads=1, seed=seed,
+            raise_infeasible=False, start=start,
+        )  # fmt: skip
+        report = al.report
+        asg = al.assignment
+        note = report.message if report is not None else ""
+    elif start is None:
+        left = max(1.0, seconds - (time.perf_counter() - t0))
+        res = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=left)
+        cols = list(problem.rep_ids)
+        asg = pd.Series([cols[c] for c in res.assignment], index=list(problem.unit_ids))
+        note = (
+            f"{'feasible' if res.feasible else f'NOT feasible (max violation {res.max_violation:.3f})'}; "
+            f"{_first_feasible(res.trajectory)}"
+        )
+    sec = time.perf_counter() - t0
+    order = {r: j for j, r in enumerate(rep_table.index)}
+    shares = np.zeros((bench.n, k))
+    frac = split.pieces.set_index("piece")
+    for piece, rep in asg.items():
+        if piece in frac.index:
+            shares[bench.pos[frac.at[piece, "unit"]], order[rep]] += float(
+                frac.at[piece, "fraction"]
+            )
+        else:
+            shares[bench.pos[piece], order[rep]] = 1.0
+    labels = shares.argmax(axis=1)
+    names = bench.units["name"]
+    parts = ", ".join(
+        f"{names.get(u, u)} in {round(1 / f)}"
+        for u, f in split.pieces.groupby("unit")["fraction"].first().items()
+    )
+    return labels, shares, sec, f"shared units: {parts}; {note}", report
 
 
 # --------------------------------------------------------------------------- runs
@@ -530,6 +638,11 @@ def run_territory_opt(
             fte=fte, lp_bound=bound,
         )
     )  # fmt: skip
+    blockers = precheck(_problem(bench, reps))
+    if blockers:
+        print(f"[{instance}] infeasible with whole units: sharing dense units", flush=True)
+        run_shared(bench, instance, reps, args, rows, bound, blockers)
+        return
     print(f"[{instance}] heuristic ...", flush=True)
     lab, sec, note = to_heuristic(bench, reps, args.heuristic_seconds, args.seed)
     rows.append(
@@ -553,37 +666,80 @@ def run_territory_opt(
     rows[-1].raw["lp_bound"] = bound
 
 
+def run_shared(
+    bench: Bench,
+    instance: str,
+    reps: pd.DataFrame,
+    args: argparse.Namespace,
+    rows: list[Row],
+    bound: float,
+    blockers: list[str],
+) -> None:
+    """Heuristic and heuristic + MILP with dense units shared between reps."""
+    homes = list(reps["home"])
+    fte = reps["fte"].to_numpy(dtype=float)
+    why = "whole units infeasible: " + blockers[0].split(":")[0]
+    for milp in (False, True):
+        name = (
+            f"territory_opt heuristic + MILP, dense units shared (HiGHS, {args.milp_seconds:g} s)"
+            if milp
+            else f"territory_opt heuristic, dense units shared ({args.heuristic_seconds:g} s)"
+        )
+        print(f"[{instance}] {name} ...", flush=True)
+        try:
+            secs = args.milp_seconds if milp else args.heuristic_seconds
+            lab, shares, sec, note, rep = to_shared(bench, reps, secs, args.seed, milp)
+            rows.append(
+                measure(
+                    bench, instance, name, lab, sec, homes=homes, fixed=True, fte=fte,
+                    lp_bound=bound, solver=_solver_cell(rep), note=f"{why}; {note}",
+                    shares=shares,
+                )
+            )  # fmt: skip
+        except Exception as exc:
+            traceback.print_exc()
+            rows.append(failed_row(instance, name, None, repr(exc)))
+        rows[-1].raw["lp_bound"] = bound
+
+
 def run_free(bench: Bench, args: argparse.Namespace, rows: list[Row], k: int) -> None:
-    """territory_opt free centres: heuristic, then the MILP in a time-limited child."""
+    """territory_opt free centres: whole units, then Le Havre shared (heuristic, + MILP)."""
     instance = f"{k} free centres"
     homes = list(bench.reps["home"])
-    print(f"[{instance}] heuristic ...", flush=True)
+    print(f"[{instance}] heuristic, whole units ...", flush=True)
     try:
         lab, sec, note = to_free_heuristic(bench, k, args.heuristic_seconds, args.seed)
         rows.append(
             measure(
-                bench, instance, f"territory_opt free centres heuristic ({args.heuristic_seconds:g} s)",
+                bench, instance,
+                f"territory_opt free centres heuristic, whole units ({args.heuristic_seconds:g} s)",
                 lab, sec, homes=homes, fixed=False, note=note,
             )
         )  # fmt: skip
     except Exception as exc:
         traceback.print_exc()
         rows.append(failed_row(instance, "territory_opt free centres heuristic", None, repr(exc)))
-    print(f"[{instance}] heuristic + MILP ...", flush=True)
-    status, value, wall = in_child(
-        lambda: to_milp(bench, k, args.milp_seconds, args.seed), args.milp_seconds + 120
-    )
-    name = f"territory_opt free centres heuristic + MILP (HiGHS, {args.milp_seconds:g} s)"
-    if status == "ok":
-        lab, sec, rep = value
-        rows.append(
-            measure(
-                bench, instance, name, lab, sec, homes=homes, fixed=False,
-                solver=_solver_cell(rep), note=rep.message,
-            )
-        )  # fmt: skip
-    else:
-        rows.append(failed_row(instance, name, wall, value))
+    for milp in (False, True):
+        name = (
+            f"territory_opt free centres heuristic + MILP at its centres, dense units shared (HiGHS, {args.milp_seconds:g} s)"
+            if milp
+            else f"territory_opt free centres heuristic, dense units shared ({args.heuristic_seconds:g} s)"
+        )
+        print(f"[{instance}] {name} ...", flush=True)
+        secs = args.milp_seconds if milp else args.heuristic_seconds
+        status, value, wall = in_child(
+            lambda milp=milp, secs=secs: to_shared(bench, k, secs, args.seed, milp), secs + 120
+        )
+        if status == "ok":
+            lab, shares, sec, note, rep = value
+            rows.append(
+                measure(
+                    bench, instance, name, lab, sec, homes=homes, fixed=False,
+                    solver=_solver_cell(rep), note=note, shares=shares,
+                )
+            )  # fmt: skip
+        else:
+            rows.append(failed_row(instance, name, wall, value))
 
 
 def _tool_row(

@@ -260,6 +260,13 @@ def optimize(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     layer: Annotated[str | None, typer.Option(help="GeoPackage layer.")] = None,
     maps: Annotated[bool, typer.Option(help="Write the HTML maps and PNG.")] = True,
+    share_dense: Annotated[
+        str,
+        typer.Option(
+            help="Share dense units (a city too big for one territory) between reps: auto "
+            "(only when whole units make the balance impossible), yes, or no."
+        ),
+    ] = "auto",
 ) -> None:
     """Optimize territories and write the plan, reports and maps.
 
@@ -268,6 +275,8 @@ def optimize(
     """
     from .problem import TerritoryProblem
     from .report import export_plan
+    from .sharing import optimize_shared
+    from .solve import dense_blockers
     from .solve import optimize as run
 
     try:
@@ -280,18 +289,34 @@ def optimize(
             *(["accounts"] if "accounts" in u.columns and "accounts" not in bal else []),
         ]
         validate_inputs(u, r, measures=measures, baseline=b)
-        problem = TerritoryProblem.from_geodataframe(
-            u,
-            r,
-            measures=measures,
-            balance=bal,
-            baseline=b,
-            disruption_budget=_budget(max_changes),
-            contiguity=_contiguity(contiguity),
+        if share_dense not in ("auto", "yes", "no"):
+            raise ValidationError(f"--share-dense {share_dense!r}: choose auto, yes or no.")
+        settings: dict[str, Any] = {
+            "disruption_budget": _budget(max_changes),
+            "contiguity": _contiguity(contiguity),
             **_objective(objective, u),
+        }
+        problem = TerritoryProblem.from_geodataframe(
+            u, r, measures=measures, balance=bal, baseline=b, **settings
         )
+        blockers = dense_blockers(problem) if share_dense == "auto" else []
+        for sentence in blockers[:3]:
+            out.print(f"[yellow]Whole units cannot be balanced[/]: {sentence}")
+        solve: dict[str, Any] = {
+            "solver": solver,
+            "time_limit": time_limit,
+            "gap": gap,
+            "nearest": nearest,
+        }
         with console.status(f"Solving with {solver} (time limit {time_limit:g} s)..."):
-            plan = run(problem, solver, time_limit=time_limit, gap=gap, nearest=nearest, seed=seed)
+            if share_dense == "yes" or blockers:
+                out.print("Sharing dense units between reps (territory_opt.sharing).")
+                plan = optimize_shared(
+                    u, r, measures=measures, balance=bal, baseline=b,
+                    solve={**solve, "seed": seed}, **settings,
+                )  # fmt: skip
+            else:
+                plan = run(problem, seed=seed, **solve)
         files = export_plan(plan, out_dir, accounts=acc, inputs=inputs, force=force, maps=maps)
     except ValidationError as exc:
         if _State.debug:

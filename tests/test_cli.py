@@ -260,3 +260,33 @@ def test_optimize_with_account_points(tmp_path):
     unit_changes = pd.read_csv(tmp_path / "o" / "plan_changes.csv")
     assert len(changes) == len(unit_changes) >= 4  # one account per unit; 12/4 -> 8/8
     assert set(changes["unit"]) == set(unit_changes["unit"])
+
+
+def test_optimize_shares_a_dense_city_automatically(tmp_path):
+    """A city holding more than a territory: --share-dense auto splits it, exit 0."""
+    from .conftest import grid_units
+
+    g = grid_units(6, 4)
+    g["workload"] = 1.0
+    g.loc["u2_2", "workload"] = 30.0  # 30 of 53 h: above any territory's +10 % bound
+    g["accounts"] = (g["workload"] * 2).astype(int)
+    units = tmp_path / "city.gpkg"
+    g.reset_index().to_file(units)
+    reps = tmp_path / "reps.csv"
+    reps.write_text("rep,home,fte\nA,u0_0,1\nB,u5_3,1\nC,u0_3,1\n")
+    args = [
+        "optimize", str(units), "--reps", str(reps), "--balance", "workload=0.1",
+        "--contiguity", "flow", "--time-limit", "30", "--no-maps",
+    ]  # fmt: skip
+    res = runner.invoke(app, [*args, "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "Whole units cannot be balanced" in res.output and "u2_2" in res.output
+    assert "Sharing dense units" in res.output
+    terr = pd.read_csv(tmp_path / "o" / "plan_territories.csv")
+    assert terr["workload"].sum() == pytest.approx(53.0)
+    assert terr["workload_pct_target"].between(90 - 1e-6, 110 + 1e-6).all()
+    # without sharing the same problem is refused with the reason (exit 2)
+    res = runner.invoke(app, [*args, "--share-dense", "no", "--out", str(tmp_path / "p")])
+    assert res.exit_code == 2 and "u2_2" in res.output
+    res = runner.invoke(app, [*args, "--share-dense", "maybe", "--out", str(tmp_path / "q")])
+    assert res.exit_code == 1 and "maybe" in res.output

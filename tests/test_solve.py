@@ -258,3 +258,34 @@ def test_violating_start_plan_is_never_reported_feasible(monkeypatch):
     al = solve_mod.optimize(p, "highs", start=unbalanced, warm_start=False, time_limit=5)
     assert al.report.status == "no_solution"
     assert "VIOLATES" in al.report.message
+
+
+def test_budget_warm_start_walks_the_free_plan_back_into_the_budget() -> None:
+    """With a budget, the warm start is the unbudgeted plan pulled back within the budget.
+
+    The plan returned must respect the budget (recounted here from the baseline), be
+    contiguous and balanced; and it can be no worse than the optimum proven by the exact
+    flow model without warm start, and no better either when both are optimal.
+    """
+    G, meas, reps = _grid(5, 6, seed=7)
+    base = {
+        u: ("A" if u % 6 < 3 else "B") if u < 15 else ("C" if u % 6 < 3 else "D") for u in range(30)
+    }
+    kw = dict(measures=meas, balance={"w": 0.15}, baseline=base, disruption="accounts")
+    p = TerritoryProblem.from_graph(G, reps, contiguity="cuts", disruption_budget="30%", **kw)
+    a = optimize(p, "highs", gap=0.0, time_limit=60)
+    r = a.report
+    assert r is not None and r.status == "optimal"
+    assert "walked back into it" in r.message
+    moved = [u for u in range(30) if a.assignment[u] != base[u]]
+    assert meas.loc[moved, "accounts"].sum() <= 0.3 * meas["accounts"].sum() + 1e-9
+    assert is_contiguous(G, a.assignment)
+    ref = optimize(
+        TerritoryProblem.from_graph(G, reps, contiguity="flow", disruption_budget="30%", **kw),
+        "highs",
+        gap=0.0,
+        warm_start=False,
+        time_limit=60,
+    )
+    assert ref.report is not None and ref.report.status == "optimal"
+    assert r.objective == pytest.approx(ref.report.objective)
