@@ -152,7 +152,7 @@ def free_rows(args: argparse.Namespace) -> list[dict[str, object]]:
                 "gap": rep.gap, "seconds": rep.seconds, "contiguous": contiguous,
                 "workload_dev": m["workload_max_dev_pct"],
                 "potential_dev": m["potential_max_dev_pct"],
-                "accounts_changed_pct": m.get("accounts_changed_pct"), "message": rep.message,
+                "accounts_changed_pct": None, "message": rep.message,
             }
         )  # fmt: skip
     return rows
@@ -189,7 +189,9 @@ def write(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
         "(`territory_opt.greenfield.optimize_free_centres`): half the time chooses the centres and a plan, "
         "the fixed-centre MILP runs at those centres, and its bound covers those centres only (the full "
         "free-centre MILP has 7 M binaries here). Objective = workload x km^2 to the chosen centre; "
-        "contiguity checked over each territory's whole units plus the units it holds a share of.",
+        "contiguity checked over each territory's whole units plus the units it holds a share of; "
+        "`time` is the MILP step's (choosing the centres took the first half of the time limit); "
+        "no accounts-changed figure (a greenfield design has no current plan).",
         "",
         "| centres | solver | disruption budget | status | objective | bound | gap | time (s) | contiguous | max dev workload % | max dev potential % | accounts changed % |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",

@@ -185,3 +185,27 @@ def test_optimality_proven_by_relabelling_free_units() -> None:
     ref = optimize(_problem(G, meas, reps, "flow", 0.3), "highs", gap=0.0, warm_start=False)
     assert ref.report is not None and r.objective == pytest.approx(ref.report.objective)
     assert is_contiguous(G, a.assignment)
+
+
+def test_a_loosely_solved_connected_relaxation_is_finished_to_the_gap_asked(monkeypatch) -> None:
+    """A connected relaxed solution solved to a loose round gap is re-solved to the gap asked."""
+    import dataclasses
+
+    import territory_opt.solve as solve_mod
+
+    real = solve_mod.solve_model
+    gaps: list[float] = []
+
+    def loose(model, solver, **kw):
+        gaps.append(kw["gap"])
+        raw = real(model, solver, **kw)
+        if kw["gap"] == 0.5:  # pretend the solver stopped at its loose gap
+            raw = dataclasses.replace(raw, status="feasible", gap=0.3)
+        return raw
+
+    monkeypatch.setattr(solve_mod, "_round_gap", lambda gap, bound, inc: 0.5)
+    monkeypatch.setattr(solve_mod, "solve_model", loose)
+    G, meas, reps = _instance(3, 4, seed=0)  # seed 0: the first relaxed optimum is connected
+    a = optimize(_problem(G, meas, reps, "cuts", 0.3), "highs", gap=0.0)
+    assert gaps[0] == 0.5 and gaps[-1] == 0.0
+    assert a.report is not None and a.report.status == "optimal"
