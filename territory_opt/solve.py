@@ -450,6 +450,7 @@ def _findings(
                         f"{rep_label(c)}, or set contiguity=None",
                     )
                 )
+    reach_all: np.ndarray | None = None
     for m, bal in enumerate(problem.balance):
         if not bal.hard or totals[m] <= 0:
             continue
@@ -495,9 +496,10 @@ def _findings(
                     f"the territories' upper bounds for {name} add up to only {_pct(hi[:, m].sum() / A)} of the total",
                 )
             )
-        reach_all = np.column_stack(
-            [_reachable(problem, mask, c) for c in range(problem.n_columns)]
-        )
+        if reach_all is None:  # once for every measure (fixed centres only)
+            reach_all = np.column_stack(
+                [_reachable(problem, mask, c) for c in range(problem.n_columns)]
+            )
         for c in range(problem.n_columns):
             reach = reach_all[:, c]
             got = float(a[reach, m].sum())

@@ -108,3 +108,18 @@ def test_optimize_free_centres_shares_a_dense_city_and_says_what_the_bound_cover
     table = plan.territory_table()
     assert table["workload"].sum() == pytest.approx(53.0)
     assert table["workload_pct_target"].between(90 - 1e-6, 110 + 1e-6).all()
+
+
+def test_candidate_subset_centres_come_from_the_candidates() -> None:
+    G, meas = _grid(4, 6, seed=2)
+    cands = [0, 5, 9, 14, 18, 23]
+    p = TerritoryProblem.from_graph(
+        G, 2, measures=meas, balance={"w": 0.3}, weight="w", power=1, candidates=cands
+    )
+    r = plan_free_centres(p, seed=0, time_limit=3.0)
+    roots = np.asarray(p.roots)
+    assert {int(roots[c]) for c in r.centres} <= set(cands)
+    assert len(set(r.centres.tolist())) == 2
+    assert r.cost == pytest.approx(_objective(p, r.assignment))
+    if r.feasible:
+        assert is_contiguous(G, dict(zip(p.unit_ids, r.assignment.tolist(), strict=True)))
