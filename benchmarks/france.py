@@ -44,16 +44,14 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import os
-import platform
 import resource
 import sys
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from _results import machine as _machine
 from _results import write_section
 
 from territory_opt.adjacency import adjacency_graph
@@ -76,18 +74,6 @@ REGION_SETS: dict[int, list[str]] = {
 DISTRICT_MERGE = {"94": "93"}  # Corsica is served from the PACA district
 
 logger = logging.getLogger("france")
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def _peak_mib() -> tuple[float, float]:

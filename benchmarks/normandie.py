@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import platform
 import sys
 import time
-from pathlib import Path
 
 import networkx as nx
+from _results import machine as _machine
 from _results import write_section
 
 import territory_opt as to
@@ -38,18 +36,6 @@ from territory_opt.solve import optimize
 
 HEADER = "## Normandy"
 """Section heading; the time limit is appended, so 60 s and 300 s runs keep a section each."""
-
-
-def _machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def build(
