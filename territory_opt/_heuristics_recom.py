@@ -1,20 +1,20 @@
-"""Recombination of two adjacent territories by a small exact MILP (private).
+"""Recombination of a few adjacent territories by a small exact MILP (private).
 
-The union ``M`` of territories ``a`` and ``b`` is re-split optimally: binary ``x_i = 1``
-when unit ``i`` of ``M`` goes to ``a``. Contiguity uses shortest-path constraints
-(Validi, Buchanan & Lykhovyd 2022) on hop distances inside ``M``:
+The union ``M`` of a group ``T`` of adjacent territories (a pair, or a territory with
+two of its neighbours) is re-split optimally: binary ``x_it = 1`` when unit ``i`` of
+``M`` goes to territory ``t``. Contiguity uses shortest-path constraints (Validi,
+Buchanan & Lykhovyd 2022) on hop distances inside ``M``:
 
 .. math::
 
-    x_i \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_a(j) < \\delta_a(i)} x_j, \\qquad
-    1 - x_i \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_b(j) < \\delta_b(i)} (1 - x_j),
+    x_{it} \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_t(j) < \\delta_t(i)} x_{jt},
 
 which are sufficient (every chosen unit has a path of strictly decreasing distance to
 its centre), so each split found is contiguous; they exclude some contiguous splits,
-which only makes the move weaker, never wrong. Balance is hard when both territories
-already meet their bounds and soft (relative deviation, heavily weighted) otherwise.
-The model goes straight to HiGHS through ``highspy`` arrays: building it through PuLP
-cost more than solving it at these sizes.
+which only makes the move weaker, never wrong. Balance is hard when every territory of
+the group already meets its bounds and soft (relative deviation, heavily weighted)
+otherwise. The model goes straight to HiGHS through ``highspy`` arrays: building it
+through PuLP cost more than solving it at these sizes.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -182,99 +181,104 @@ def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray
     return dist
 
 
-def recombine(
-    st: State, a: int, b: int, time_limit: float, contiguity: str = "sp", max_rounds: int = 25
-) -> np.ndarray | None:
-    """Best re-split of territories ``a`` and ``b`` (labels for ``st.d``), or ``None``
+def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray | None:
+    """Best re-split of the territories in ``group`` (labels for ``st.d``), or ``None``
     when HiGHS found nothing (infeasible under the restriction, or out of time).
 
-    ``contiguity="cuts"`` (exact, slow on 300+ units: many rounds): solve without contiguity, then add, for every piece
-    ``C`` cut off from its centre, ``x_v <= sum_{j in N(C)} x_j`` for ``v`` in ``C`` (and
-    the mirror rows for ``b``), and re-solve, at most ``max_rounds`` times; the current
-    split is passed as the incumbent when it is balanced. ``"sp"``: the shortest-path
-    rows above (sufficient, not necessary; one solve)."""
+    Binary :math:`x_{it}` for every unit :math:`i` of the union :math:`M` and territory
+    :math:`t` of the group; centres fixed, ``allowed`` respected, the cost of the search
+    minimised. Contiguity uses shortest-path rows on hop distances inside :math:`M`
+    (sufficient, not necessary: each split found is contiguous; some contiguous splits
+    are excluded, which only makes the move weaker):
+
+    .. math:: x_{it} \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_t(j) < \\delta_t(i)} x_{jt}.
+
+    Balance is hard when every territory of the group meets its bounds and soft
+    (relative deviation, heavily weighted) otherwise; a disruption budget stays a hard
+    row (at the current disruption when already broken). The current split is passed
+    to HiGHS as its first incumbent.
+    """
     if not _HAVE_HIGHS or time_limit <= 0.01:
         return None
-    t_end = time.perf_counter() + time_limit
     d = st.d
-    M = np.flatnonzero((st.a == a) | (st.a == b))
+    T = np.asarray(group, dtype=np.int64)
+    K = len(T)
+    M = np.flatnonzero(np.isin(st.a, T))
     s = len(M)
     inside = {int(u): j for j, u in enumerate(M.tolist())}
-    ca, cb = int(d.centres[a]), int(d.centres[b])
-    da = _hops(d.adj, inside, ca)
-    db = _hops(d.adj, inside, cb)
-    if (da < 0).any() or (db < 0).any():
-        return None
-    both_ok = st.viol[a] <= 1e-12 and st.viol[b] <= 1e-12
+    dist = np.stack([_hops(d.adj, inside, int(d.centres[t])) for t in T.tolist()], axis=1)
+    hard = bool((st.viol[T] <= 1e-12).all())
     m = d.m
-    nv = s if both_ok else s + 4 * m
+    nx_ = s * K  # x[j, q] is column j * K + q
+    nv = nx_ if hard else nx_ + 2 * K * m
     col_cost = np.zeros(nv)
-    col_cost[:s] = d.cost[M, a] - d.cost[M, b]
+    col_cost[:nx_] = d.cost[np.ix_(M, T)].ravel()
     lo = np.zeros(nv)
     hi = np.ones(nv)
-    if not both_ok:
-        hi[s:] = np.inf
-    lo[inside[ca]] = 1.0
-    hi[inside[cb]] = 0.0
-    hi[:s][~d.allowed[M, a]] = 0.0
-    lo[:s][~d.allowed[M, b]] = 1.0
-    if (lo > hi).any():
-        return None
+    hi[:nx_] = (d.allowed[np.ix_(M, T)] & (dist >= 0)).ravel()
+    for q, t in enumerate(T.tolist()):
+        c = inside[int(d.centres[t])]
+        hi[c * K : (c + 1) * K] = 0.0
+        lo[c * K + q] = hi[c * K + q] = 1.0
+    if not hard:
+        hi[nx_:] = np.inf
+    cur = np.zeros(nv)
+    pos = np.full(d.k, -1, dtype=np.int64)
+    pos[T] = np.arange(K)
+    cur[np.arange(s) * K + pos[st.a[M]]] = 1.0
+    if (cur[:nx_] > hi[:nx_]).any() or (hi[:nx_].reshape(s, K).sum(axis=1) < 1).any():
+        return None  # the current split is outside the restriction: leave it alone
     rows_idx: list[np.ndarray] = []
     rows_val: list[np.ndarray] = []
     rlo: list[float] = []
     rhi: list[float] = []
+    xcol = np.arange(nx_).reshape(s, K)
+    rows_idx += list(xcol)
+    rows_val += [np.ones(K)] * s
+    rlo += [1.0] * s
+    rhi += [1.0] * s
     meas = d.measures[M]
-    tot = meas.sum(axis=0)
-    if not both_ok:
-        weight = 1e3 * (np.abs(col_cost[:s]).sum() + 1.0)
-    for mm in range(m):
-        ia = np.arange(s)
-        ib = np.arange(s)
-        va = meas[:, mm]
-        vb = -meas[:, mm]
-        if not both_ok:
-            base = s + 4 * mm
-            ia = np.append(ia, [base, base + 1])
-            va = np.append(va, [1.0, -1.0])
-            ib = np.append(ib, [base + 2, base + 3])
-            vb = np.append(vb, [1.0, -1.0])
-            col_cost[base] = weight / d.lo_scale[a, mm]
-            col_cost[base + 1] = weight / d.up_scale[a, mm]
-            col_cost[base + 2] = weight / d.lo_scale[b, mm]
-            col_cost[base + 3] = weight / d.up_scale[b, mm]
-        rows_idx += [ia, ib]
-        rows_val += [va, vb]
-        ma = 1e-7 * max(abs(d.upper[a, mm]), 1.0)
-        mb = 1e-7 * max(abs(d.upper[b, mm]), 1.0)
-        rlo += [d.lower[a, mm] + ma, d.lower[b, mm] - tot[mm] + mb]
-        rhi += [d.upper[a, mm] - ma, d.upper[b, mm] - tot[mm] - mb]
+    weight = 1e3 * (np.abs(col_cost[:nx_]).sum() / K + 1.0)
+    for q, t in enumerate(T.tolist()):
+        for mm in range(m):
+            idx = xcol[:, q]
+            val = meas[:, mm]
+            load = float(val @ cur[idx])
+            if not hard:
+                base = nx_ + 2 * (q * m + mm)
+                idx = np.append(idx, [base, base + 1])
+                val = np.append(val, [1.0, -1.0])
+                col_cost[base] = weight / d.lo_scale[t, mm]
+                col_cost[base + 1] = weight / d.up_scale[t, mm]
+                cur[base] = max(d.lower[t, mm] - load, 0.0)
+                cur[base + 1] = max(load - d.upper[t, mm], 0.0)
+            rows_idx.append(idx)
+            rows_val.append(val)
+            margin = 1e-7 * max(abs(d.upper[t, mm]), 1.0)
+            rlo.append(d.lower[t, mm] + margin)
+            rhi.append(d.upper[t, mm] - margin)
     if d.budget is not None and d.c_dis >= 0:
+        # disruption of M = sum of v over units with a baseline - v of those kept home
         base_m = d.baseline[M]
         v = d.dis[M]
-        coef = v * (base_m == b) - v * (base_m == a)
+        home = (base_m >= 0) & np.isin(base_m, T)
         cur_m = float((v * ((base_m >= 0) & (st.a[M] != base_m))).sum())
-        other = (base_m >= 0) & (base_m != a) & (base_m != b)
-        const = st.D - cur_m + float((v * (base_m == a)).sum()) + float(v[other].sum())
-        rows_idx.append(np.arange(s))
-        rows_val.append(coef)
+        const = st.D - cur_m + float(v[base_m >= 0].sum())
+        rows_idx.append(xcol[np.flatnonzero(home), pos[base_m[home]]])
+        rows_val.append(-v[home])
         rlo.append(-np.inf)
         rhi.append(max(d.budget, st.D) - const)
     adj = d.adj
-    if contiguity == "sp":
-        for j, u in enumerate(M.tolist()):
-            if u != ca:
-                pa = [inside[w] for w in adj[u] if w in inside and da[inside[w]] < da[j]]
-                rows_idx.append(np.asarray([j, *pa], dtype=np.int64))
-                rows_val.append(np.asarray([1.0] + [-1.0] * len(pa)))
-                rlo.append(-np.inf)
-                rhi.append(0.0)
-            if u != cb:
-                pb = [inside[w] for w in adj[u] if w in inside and db[inside[w]] < db[j]]
-                rows_idx.append(np.asarray([j, *pb], dtype=np.int64))
-                rows_val.append(np.asarray([-1.0] + [1.0] * len(pb)))
-                rlo.append(-np.inf)
-                rhi.append(len(pb) - 1.0)
+    for j, u in enumerate(M.tolist()):
+        nb = np.asarray([inside[w] for w in adj[u] if w in inside], dtype=np.int64)
+        for q, t in enumerate(T.tolist()):
+            if u == int(d.centres[t]) or hi[j * K + q] == 0.0:
+                continue
+            closer = nb[(dist[nb, q] >= 0) & (dist[nb, q] < dist[j, q])]
+            rows_idx.append(np.concatenate([[j * K + q], closer * K + q]))
+            rows_val.append(np.concatenate([[1.0], -np.ones(len(closer))]))
+            rlo.append(-np.inf)
+            rhi.append(0.0)
     lp = highspy.HighsLp()
     lp.num_col_ = nv
     lp.num_row_ = len(rlo)
@@ -284,95 +288,18 @@ def recombine(
     lp.row_lower_ = np.asarray(rlo, dtype=float)
     lp.row_upper_ = np.asarray(rhi, dtype=float)
     _sparse_rows(rows_idx, rows_val, nv, lp)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * s + [highspy.HighsVarType.kContinuous] * (
-        nv - s
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx_ + [highspy.HighsVarType.kContinuous] * (
+        nv - nx_
     )
     h = _solver(time_limit)
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.passModel(lp)
-    local = [[inside[w] for w in adj[u] if w in inside] for u in M.tolist()]
-    roots = (inside[ca], inside[cb])
-    cur = st.a[M] == a
-    for _ in range(max_rounds if contiguity == "cuts" else 1):
-        left = t_end - time.perf_counter()
-        if left <= 0.01:
-            return None
-        h.setOptionValue("time_limit", float(left))
-        if both_ok and contiguity == "cuts":
-            h.setSolution(s, np.arange(s, dtype=np.int32), cur.astype(float))
-        h.run()
-        if h.getInfo().primal_solution_status != 2:  # 2 = feasible
-            return None
-        x = np.asarray(h.getSolution().col_value[:s]) > 0.5
-        if contiguity != "cuts":
-            break
-        cuts = _cut_rows(local, x, roots)
-        if not cuts:
-            break
-        starts = np.zeros(len(cuts) + 1, dtype=np.int32)
-        starts[1:] = np.cumsum([len(c[0]) for c in cuts])
-        idx = np.concatenate([c[0] for c in cuts]).astype(np.int32)
-        val = np.concatenate([c[1] for c in cuts]).astype(float)
-        h.addRows(
-            len(cuts),
-            np.full(len(cuts), -np.inf),
-            np.asarray([c[2] for c in cuts], dtype=float),
-            len(idx),
-            starts[:-1].copy(),
-            idx,
-            val,
-        )
-    else:
-        return None  # still cut off after max_rounds
+    h.setSolution(nv, np.arange(nv, dtype=np.int32), cur)
+    h.run()
+    if h.getInfo().primal_solution_status != 2:  # 2 = feasible
+        return None
+    x = np.asarray(h.getSolution().col_value[:nx_]).reshape(s, K)
     labels = st.a.copy()
-    labels[M] = np.where(x, a, b)
+    labels[M] = T[np.argmax(x, axis=1)]
     return labels
-
-
-def _cut_rows(
-    local: list[list[int]], x: np.ndarray, roots: tuple[int, int]
-) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    """Cut rows ``(indices, values, upper)`` for every piece cut off from its root.
-
-    ``x[i]``: unit ``i`` on side ``a`` (root ``roots[0]``); side ``b`` is ``~x``."""
-    s = len(local)
-    comp = np.full(s, -1, dtype=np.int64)
-    rows: list[tuple[np.ndarray, np.ndarray, float]] = []
-    xl = x.tolist()
-    for side, root in ((True, roots[0]), (False, roots[1])):
-        # mark what the root reaches
-        stack = [root]
-        comp[root] = 0
-        while stack:
-            v = stack.pop()
-            for w in local[v]:
-                if comp[w] < 0 and xl[w] == side:
-                    comp[w] = 0
-                    stack.append(w)
-    label = 1
-    for s0 in range(s):
-        if comp[s0] >= 0:
-            continue
-        side = xl[s0]
-        members = [s0]
-        comp[s0] = label
-        stack = [s0]
-        while stack:
-            v = stack.pop()
-            for w in local[v]:
-                if comp[w] < 0 and xl[w] == side:
-                    comp[w] = label
-                    members.append(w)
-                    stack.append(w)
-        label += 1
-        inC = set(members)
-        bnd = sorted({w for v in members for w in local[v] if w not in inC})
-        nb = np.asarray(bnd, dtype=np.int64)
-        for v in members:
-            ind = np.concatenate([[v], nb])
-            if side:  # x_v <= sum x_j
-                rows.append((ind, np.concatenate([[1.0], -np.ones(len(nb))]), 0.0))
-            else:  # 1 - x_v <= sum (1 - x_j)
-                rows.append((ind, np.concatenate([[-1.0], np.ones(len(nb))]), len(nb) - 1.0))
-    return rows

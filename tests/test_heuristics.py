@@ -385,3 +385,74 @@ def test_normandie_budget_40pct() -> None:
     moved = float(inst.disruption[a != inst.baseline].sum())
     assert moved <= 0.4 * float(inst.disruption.sum()) + 1e-9
     assert res.feasible
+
+
+def _sp_ok(nb: tuple[np.ndarray, ...], a: np.ndarray, centres: np.ndarray) -> bool:
+    """Every unit has a neighbour of its territory strictly closer (hops) to the centre."""
+    from collections import deque
+
+    n = len(nb)
+    for r, c in enumerate(centres.tolist()):
+        dist = np.full(n, -1)
+        dist[c] = 0
+        q = deque([c])
+        while q:
+            v = q.popleft()
+            for w in nb[v].tolist():
+                if dist[w] < 0:
+                    dist[w] = dist[v] + 1
+                    q.append(w)
+        for i in np.flatnonzero(a == r).tolist():
+            if i != c and not any(a[j] == r and dist[j] < dist[i] for j in nb[i].tolist()):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("soft", [False, True])
+def test_three_territory_recombination_is_the_restricted_optimum(soft: bool) -> None:
+    """Re-splitting three territories of a 3x4 grid returns the cheapest balanced split
+    that satisfies the shortest-path rows, found here by enumerating all 3^9 labellings;
+    from an unbalanced start (soft balance) it returns a balanced split all the same."""
+    import itertools
+
+    from territory_opt import _heuristics_search as hs
+    from territory_opt._heuristics_recom import recombine
+
+    nb, xy = grid(3, 4)
+    rng = np.random.default_rng(3)
+    meas = rng.integers(1, 6, size=(12, 1)).astype(float)
+    centres = np.array([0, 3, 9])
+    inst = make_instance(nb, xy, centres, meas, 0.25)
+    d = hs.make_data(
+        nb, meas, inst.lower, inst.upper, inst.cost, centres, None, None, None, None, 0.0,
+        shape_weight=0.0,
+    )  # fmt: skip
+    best, best_cost = None, np.inf
+    worst, worst_cost = None, -np.inf
+    others = [i for i in range(12) if i not in centres]
+    for labels in itertools.product(range(3), repeat=len(others)):
+        a = np.zeros(12, dtype=np.int64)
+        a[centres] = [0, 1, 2]
+        a[others] = labels
+        S = np.bincount(a, weights=meas[:, 0], minlength=3)[:, None]
+        if (inst.lower - 1e-9 > S).any() or (inst.upper + 1e-9 < S).any():
+            continue
+        if not (is_contiguous(nb, a, centres) and _sp_ok(nb, a, centres)):
+            continue
+        c = float(d.cost[np.arange(12), a].sum())
+        if c < best_cost - 1e-9:
+            best, best_cost = a, c
+        if c > worst_cost + 1e-9:
+            worst, worst_cost = a, c
+    assert best is not None and worst is not None and worst_cost > best_cost
+    # start: the worst such split, or a contiguous unbalanced one; recombine all three
+    start = worst if not soft else np.array([0, 0, 0, 1, 0, 0, 0, 1, 2, 2, 2, 1])
+    state = hs.State(d, start)
+    assert is_contiguous(nb, start, centres)
+    assert (state.V > 0) == soft
+    labels = recombine(state, [0, 1, 2], 10.0)
+    assert labels is not None
+    assert is_contiguous(nb, labels, centres)
+    state.set_assignment(labels, [0, 1, 2])
+    assert state.V == 0.0
+    assert state.cost == pytest.approx(best_cost, rel=1e-6)
