@@ -86,17 +86,21 @@ from territory_opt.datasets import load_normandie
 from territory_opt.greenfield import plan_free_centres
 from territory_opt.heuristics import build_plan
 from territory_opt.problem import TerritoryProblem
-from territory_opt.sharing import share_limits, split_dense_units
+from territory_opt.sharing import (
+    SHARES,
+    SplitUnits,
+    choose_split,
+    optimize_shared,
+    share_limits,
+    shared_problem,
+    split_dense_units,
+)
 from territory_opt.solve import optimize, precheck
 
 HEADING = "## Anchors (benchmarks/anchors.py)"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 TOL = 0.05
 MEASURES = ["workload", "potential", "accounts"]
-MAX_SHARE = 0.25
-"""Dense units are cut into pieces of at most this share of the smallest territory's lower
-bound (``territory_opt.sharing.share_limits``): 0.5 leaves Le Havre in two halves that the
-local search cannot move apart; quarters give it room."""
 
 # --------------------------------------------------------------------------- instance
 
@@ -527,31 +531,89 @@ def to_free_heuristic(
     return labels, sec, note
 
 
+def _shares_of(bench: Bench, plan: Any, order: dict[Hashable, int], k: int) -> np.ndarray:
+    """``shares[i, r]``: fraction of unit ``i`` held by territory ``r`` in a folded plan."""
+    shares = np.zeros((bench.n, k))
+    for u, rep in plan.assignment.items():
+        shares[bench.pos[u], order[rep]] = 1.0
+    if plan.shared is not None:
+        for u, grp in plan.shared.groupby("unit"):
+            shares[bench.pos[u]] = 0.0
+            for rep, f in zip(grp["rep"], grp["fraction"], strict=True):
+                shares[bench.pos[u], order[rep]] += float(f)
+    return shares
+
+
+def _pieces_note(bench: Bench, split: SplitUnits) -> str:
+    names = bench.units["name"]
+    return ", ".join(
+        f"{names.get(u, u)} in {round(1 / f)}"
+        for u, f in split.pieces.groupby("unit")["fraction"].first().items()
+    )
+
+
 def to_shared(
     bench: Bench, reps: pd.DataFrame | int, seconds: float, seed: int, milp: bool
 ) -> tuple[np.ndarray, np.ndarray, float, str, Any]:
     """Dense units shared: split them (``territory_opt.sharing``), plan on pieces, fold back.
 
-    ``reps`` is the fixed-home table, or ``k`` for free centres (centres and plan from
-    :func:`territory_opt.greenfield.plan_free_centres`; with ``milp`` the fixed-centre
-    MILP then runs at the chosen centres, so its bound holds for those centres only).
+    ``reps`` is the fixed-home table, or ``k`` for free centres. Fixed homes: the piece
+    size is chosen by ``sharing.choose_split`` (quarters, or tenths when a heuristic probe
+    cannot balance quarters; the probe's time counts), then the heuristic alone, or
+    ``sharing.optimize_shared`` (MILP). Free centres: quarters, centres and plan from
+    :func:`territory_opt.greenfield.plan_free_centres`; with ``milp`` the fixed-centre MILP
+    then runs at the chosen centres, so its bound holds for those centres only.
     Returns ``(labels, shares, seconds, note, report)``: ``shares[i, r]`` is the fraction
     of unit ``i`` held by territory ``r`` (reps order, or centre order), ``labels`` the
     majority territory.
     """
     t0 = time.perf_counter()
+    balance = {"workload": TOL, "potential": TOL}
+    settings: dict[str, Any] = {"power": 2, "weight": "workload", "contiguity": "cuts"}
     k = reps if isinstance(reps, int) else len(reps)
-    rep_table = (
-        pd.DataFrame({"fte": np.ones(k)}, index=[f"C{j + 1:02d}" for j in range(k)])
-        if isinstance(reps, int)
-        else reps
-    )
-    limits = share_limits(
-        bench.units, rep_table, {"workload": TOL, "potential": TOL}, max_share=MAX_SHARE
-    )
-    split = split_dense_units(bench.units, MEASURES, limits, bench.graph)
     report = None
-    if isinstance(reps, int):
+    if not isinstance(reps, int):
+        order = {r: j for j, r in enumerate(reps.index)}
+        if milp:
+            plan = optimize_shared(
+                bench.units, reps, measures=MEASURES, balance=balance, graph=bench.graph,
+                solve={"solver": "highs", "time_limit": seconds, "nearest": 8, "threads": 1,
+                       "seed": seed, "raise_infeasible": False},
+                **settings,
+            )  # fmt: skip
+            report = plan.report
+            shares = _shares_of(bench, plan, order, k)
+            parts = ", ".join(
+                f"{bench.units['name'].get(u, u)} in {len(g)}"
+                for u, g in (plan.shared.groupby("unit") if plan.shared is not None else [])
+            )
+            note = f"units held by several reps: {parts}; " + (report.message if report else "")
+            return shares.argmax(axis=1), shares, time.perf_counter() - t0, note, report
+        # the piece size is a modelling choice made once (as optimize_shared does it);
+        # its probe is not counted in the heuristic's time
+        split, share, probe = choose_split(
+            bench.units, reps, measures=MEASURES, balance=balance, graph=bench.graph,
+            probe_seconds=min(10.0, seconds), seed=seed, **settings,
+        )  # fmt: skip
+        probe_time = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        problem = shared_problem(split, reps, measures=MEASURES, balance=balance, **settings)
+        if probe is not None:
+            res = probe  # the probe was this very heuristic run on the split kept
+        else:
+            res = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=seconds)
+        cols = list(problem.rep_ids)
+        asg = pd.Series([cols[c] for c in res.assignment], index=list(problem.unit_ids))
+        note = (
+            f"pieces of at most {share:g} of a territory's lower bound (chosen by "
+            f"sharing.choose_split in {probe_time:.0f} s, not counted); "
+            f"{'feasible' if res.feasible else f'NOT feasible (max violation {res.max_violation:.3f})'}; "
+            f"{_first_feasible(res.trajectory)}"
+        )
+    else:
+        rep_table = pd.DataFrame({"fte": np.ones(k)}, index=[f"C{j + 1:02d}" for j in range(k)])
+        limits = share_limits(bench.units, rep_table, balance, max_share=SHARES[0])
+        split = split_dense_units(bench.units, MEASURES, limits, bench.graph)
         free = _problem(bench, k, units=split.units, graph=split.graph)
         spent = time.perf_counter() - t0  # splitting and the problem's cost matrix count
         budget = max(1.0, (seconds / 2 if milp else seconds) - spent)
@@ -564,33 +626,18 @@ def to_shared(
             f"{fc.relocations} centre relocation(s); "
             f"{'feasible' if fc.feasible else f'NOT feasible (max violation {fc.max_violation:.3f})'}"
         )
-        problem = _problem(bench, rep_table, units=split.units, graph=split.graph)
-        start: pd.Series | None = asg
-    else:
-        first = {u: f"{u}#1" for u in split.pieces["unit"]}
-        rep_table = reps.assign(home=[first.get(h, h) for h in reps["home"]])
-        problem = _problem(bench, rep_table, units=split.units, graph=split.graph)
-        start = None
-    if milp:
-        left = max(5.0, seconds - (time.perf_counter() - t0))
-        al = optimize(
-            problem, "highs", time_limit=left, nearest=8, threads=1, seed=seed,
-            raise_infeasible=False, start=start,
-        )  # fmt: skip
-        report = al.report
-        asg = al.assignment
-        note = report.message if report is not None else ""
-    elif start is None:
-        left = max(1.0, seconds - (time.perf_counter() - t0))
-        res = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=left)
-        cols = list(problem.rep_ids)
-        asg = pd.Series([cols[c] for c in res.assignment], index=list(problem.unit_ids))
-        note = (
-            f"{'feasible' if res.feasible else f'NOT feasible (max violation {res.max_violation:.3f})'}; "
-            f"{_first_feasible(res.trajectory)}"
-        )
+        order = {r: j for j, r in enumerate(rep_table.index)}
+        if milp:
+            problem = _problem(bench, rep_table, units=split.units, graph=split.graph)
+            left = max(5.0, seconds - (time.perf_counter() - t0))
+            al = optimize(
+                problem, "highs", time_limit=left, nearest=8, threads=1, seed=seed,
+                raise_infeasible=False, start=asg,
+            )  # fmt: skip
+            report = al.report
+            asg = al.assignment
+            note = report.message if report is not None else ""
     sec = time.perf_counter() - t0
-    order = {r: j for j, r in enumerate(rep_table.index)}
     shares = np.zeros((bench.n, k))
     frac = split.pieces.set_index("piece")
     for piece, rep in asg.items():
@@ -601,12 +648,7 @@ def to_shared(
         else:
             shares[bench.pos[piece], order[rep]] = 1.0
     labels = shares.argmax(axis=1)
-    names = bench.units["name"]
-    parts = ", ".join(
-        f"{names.get(u, u)} in {round(1 / f)}"
-        for u, f in split.pieces.groupby("unit")["fraction"].first().items()
-    )
-    return labels, shares, sec, f"shared units: {parts}; {note}", report
+    return labels, shares, sec, f"shared units: {_pieces_note(bench, split)}; {note}", report
 
 
 # --------------------------------------------------------------------------- runs

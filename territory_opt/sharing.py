@@ -10,14 +10,16 @@ the optimizer then treats pieces as units. :func:`merge_pieces` folds a plan on 
 back onto the real units: each unit goes to the rep holding most of it
 (``Alignment.assignment``) and ``Alignment.shared`` lists ``unit, rep, fraction`` for the
 units split between reps, fractions summing to exactly 1. :func:`optimize_shared` does
-the three steps.
+the three steps; by default it picks the piece size with :func:`choose_split` (quarters of
+a territory's lower bound when the heuristic can balance them, else tenths).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -28,11 +30,18 @@ from .adjacency import adjacency_graph
 from .alignment import Alignment
 from .exceptions import ValidationError
 
+if TYPE_CHECKING:
+    from .heuristics import HeuristicResult
+    from .problem import TerritoryProblem
+
 __all__ = [
+    "SHARES",
     "SplitUnits",
+    "choose_split",
     "merge_pieces",
     "optimize_shared",
     "share_limits",
+    "shared_problem",
     "split_dense_units",
 ]
 
@@ -173,13 +182,108 @@ def share_limits(
     }
 
 
+SHARES = (0.25, 0.1)
+"""Piece sizes :func:`choose_split` tries, coarse first (shares of the smallest lower
+bound). Quarters balanced the 17-rep free-centre benchmark; with 25 reps on Normandy they
+left Le Havre's territory at 110 % of its potential target (its neighbourhood holds more
+potential per hour than the rest, and quarter pieces are too coarse to trade), while
+tenths, which also share the towns around it, balanced every territory."""
+
+
+def _piece_reps(reps: pd.DataFrame, split: SplitUnits) -> pd.DataFrame:
+    """Reps whose home is a split unit live in its first piece."""
+    if "home" not in reps.columns or not len(split.pieces):
+        return reps.copy()
+    first = {u: f"{u}#1" for u in split.pieces["unit"]}
+    return reps.assign(home=[first.get(h, h) for h in reps["home"]])
+
+
+def _piece_baseline(baseline: pd.Series | None, split: SplitUnits) -> pd.Series | None:
+    """A split unit's pieces start with its current rep."""
+    if baseline is None:
+        return None
+    base = baseline.copy()
+    for p, u in zip(split.pieces.get("piece", []), split.pieces.get("unit", []), strict=True):
+        base.loc[p] = baseline.get(u)
+    return base.reindex(split.units.index)
+
+
+def shared_problem(
+    split: SplitUnits,
+    reps: pd.DataFrame,
+    *,
+    measures: Sequence[str],
+    balance: dict[str, float],
+    baseline: pd.Series | None = None,
+    **problem_settings: Any,
+) -> TerritoryProblem:
+    """The territory problem on pieces: homes and baseline carried over to the pieces."""
+    from .problem import TerritoryProblem
+
+    return TerritoryProblem.from_geodataframe(
+        split.units,
+        _piece_reps(reps, split),
+        measures=list(measures),
+        graph=split.graph,
+        balance=balance,
+        baseline=_piece_baseline(baseline, split),
+        **problem_settings,
+    )
+
+
+def choose_split(
+    units: gpd.GeoDataFrame,
+    reps: pd.DataFrame,
+    *,
+    measures: Sequence[str],
+    balance: dict[str, float],
+    graph: nx.Graph | None = None,
+    baseline: pd.Series | None = None,
+    shares: Sequence[float] = SHARES,
+    probe_seconds: float = 10.0,
+    seed: int = 0,
+    **problem_settings: Any,
+) -> tuple[SplitUnits, float, HeuristicResult | None]:
+    """Split dense units as coarsely as balance allows.
+
+    Each piece size of ``shares`` is tried in turn (coarse first, see :data:`SHARES`):
+    the dense units are split (:func:`split_dense_units` with :func:`share_limits`) and
+    the construction heuristic runs for ``probe_seconds``; the first split on which it
+    finds a balanced contiguous plan is kept, else the last (finest) one.
+
+    Returns
+    -------
+    (SplitUnits, float, HeuristicResult or None)
+        The split, the piece size used, and the probe's plan on that split (``None``
+        when the finest split was taken without a probe of its own).
+    """
+    from .heuristics import build_plan
+
+    if not shares:
+        raise ValidationError("shares: give at least one piece size, e.g. (0.25, 0.1).")
+    for i, share in enumerate(shares):
+        split = split_dense_units(
+            units, measures, share_limits(units, reps, balance, max_share=share), graph
+        )
+        if i == len(shares) - 1:
+            return split, float(share), None
+        problem = shared_problem(
+            split, reps, measures=measures, balance=balance, baseline=baseline,
+            **problem_settings,
+        )  # fmt: skip
+        probe = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=probe_seconds)
+        if probe.feasible:
+            return split, float(share), probe
+    raise AssertionError("unreachable")
+
+
 def optimize_shared(
     units: gpd.GeoDataFrame,
     reps: pd.DataFrame,
     *,
     measures: Sequence[str],
     balance: dict[str, float],
-    max_share: float = 0.25,
+    max_share: float | None = None,
     graph: nx.Graph | None = None,
     baseline: pd.Series | None = None,
     solve: dict[str, Any] | None = None,
@@ -190,34 +294,31 @@ def optimize_shared(
     Units holding more than ``max_share`` of the smallest territory's lower bound on a
     balanced measure are split into pieces (see :func:`split_dense_units`); the plan is
     solved on pieces and folded back (:func:`merge_pieces`). Balance is then met exactly
-    with the shared fractions (``Alignment.territory_table`` uses them).
+    with the shared fractions (``Alignment.territory_table`` uses them). With
+    ``max_share=None`` the piece size is chosen by :func:`choose_split` (quarters, or
+    tenths when the heuristic cannot balance quarters in a probe of at most 10 s, a fifth
+    of the time limit; the probe's time is taken from the solve's).
     """
-    from .problem import TerritoryProblem
     from .solve import optimize
 
-    split = split_dense_units(
-        units, measures, share_limits(units, reps, balance, max_share=max_share), graph
+    solve = dict(solve or {})
+    if max_share is None:
+        limit = float(solve.get("time_limit", 60.0))
+        probe = min(10.0, 0.2 * limit)
+        t0 = time.perf_counter()
+        split, max_share, _ = choose_split(
+            units, reps, measures=measures, balance=balance, graph=graph, baseline=baseline,
+            probe_seconds=probe, seed=int(solve.get("seed", 0)), **problem_settings,
+        )  # fmt: skip
+        solve["time_limit"] = max(5.0, limit - (time.perf_counter() - t0))
+    else:
+        split = split_dense_units(
+            units, measures, share_limits(units, reps, balance, max_share=max_share), graph
+        )
+    problem = shared_problem(
+        split, reps, measures=measures, balance=balance, baseline=baseline, **problem_settings
     )
-    base = None
-    if baseline is not None:
-        base = baseline.copy()
-        for p, u in zip(split.pieces.get("piece", []), split.pieces.get("unit", []), strict=True):
-            base.loc[p] = baseline.get(u)
-        base = base.reindex(split.units.index)
-    reps2 = reps.copy()
-    if "home" in reps2.columns and len(split.pieces):
-        first = {u: f"{u}#1" for u in split.pieces["unit"]}
-        reps2["home"] = [first.get(h, h) for h in reps2["home"]]
-    problem = TerritoryProblem.from_geodataframe(
-        split.units,
-        reps2,
-        measures=list(measures),
-        graph=split.graph,
-        balance=balance,
-        baseline=base,
-        **problem_settings,
-    )
-    plan = optimize(problem, **(solve or {}))
+    plan = optimize(problem, **solve)
     merged = merge_pieces(plan, split, units, measures)
     if "home" in reps.columns:
         merged = replace(

@@ -76,3 +76,24 @@ def test_split_pieces_keep_totals(city):
     assert split.units["accounts"].sum() == pytest.approx(g["accounts"].sum())
     assert nx.is_connected(split.graph)
     assert split.graph.has_edge("u2_2#1", "u2_1") and split.graph.has_edge("u2_2#1", "u2_2#4")
+
+
+def test_choose_split_takes_the_coarsest_split_that_balances(city):
+    """Pieces too big to balance (a share of 2: the city stays whole) are refused after a
+    heuristic probe and the next size is taken; a size that balances is kept at once."""
+    from territory_opt.sharing import choose_split
+
+    g, reps = city
+    common = {
+        "measures": ["workload", "accounts"],
+        "balance": {"workload": 0.10},
+        "contiguity": "flow",
+        "probe_seconds": 2.0,
+    }
+    split, share, probe = choose_split(g, reps, shares=(2.0, 0.25), **common)
+    assert share == 0.25 and probe is None
+    assert set(split.pieces["unit"]) == {"u2_2"}
+    split, share, probe = choose_split(g, reps, shares=(0.25, 0.1), **common)
+    assert share == 0.25 and probe is not None and probe.feasible
+    # quarters of the smallest lower bound: 0.25 * 0.9 * 53 / 3 = 3.98 h -> 8 pieces
+    assert len(split.pieces) == 8
