@@ -808,11 +808,14 @@ def _solve_plain(
         model = model.with_rows(neighbor_rows(problem, model.x, free))
     sv = _start_for(problem, model, start)
     first_gap = gap
+    first_limit = time_limit
     if problem.contiguity == "cuts" and sv is not None and model.max_violation(sv) <= 1e-6:
         first_gap = _round_gap(gap, None, model.evaluate(sv)["objective"])
+        first_limit = max(1.0, _LOOP_SHARE * time_limit)  # the rest: rounds or polish
     raw = solve_model(
-        model, solver, time_limit=time_limit, gap=first_gap, threads=threads, seed=seed, start=sv
-    )
+        model, solver, time_limit=first_limit, gap=first_gap, threads=threads, seed=seed,
+        start=sv,
+    )  # fmt: skip
     cur_gap = first_gap
     if problem.contiguity != "cuts":
         plan = _decode(model, raw.values) if raw.values is not None else None
@@ -897,10 +900,12 @@ def _solve_plain(
             break
         sv = _start_for(problem, model, best_plan)
         cur_gap = _round_gap(gap, bound, best_obj)
+        # with a connected plan known, a round must end within the loop's share
+        reserve = (1.0 - _LOOP_SHARE) * time_limit if np.isfinite(best_obj) else 0.0
         raw = solve_model(
             model,
             solver,
-            time_limit=left,
+            time_limit=max(1.0, left - reserve),
             gap=cur_gap,
             threads=threads,
             seed=seed,
@@ -1139,7 +1144,7 @@ def optimize(
             raise InfeasibleError(diag)
         asg = plan if plan is not None else hint
 
-    if raw.status == "feasible" and asg is not None and warm_start and start is None:
+    if raw.status == "feasible" and asg is not None and warm_start:
         raw, asg = _polish(problem, model, raw, asg, t0=t0, time_limit=time_limit, seed=seed)
 
     # lexicographic tie-break
