@@ -931,6 +931,7 @@ def build_plan(
     stall = max(60, min(3000, 2 * d.n))
     osc_stall = max(100, min(1500, d.n // 3))
     attempt = 0
+    fruitless = seen = 0  # restarts in a row without a better plan; trajectory length
     while search.left() > 0:
         a0: np.ndarray | None = None
         if attempt == 0 and start is not None:
@@ -1005,6 +1006,10 @@ def build_plan(
         attempt += 1
         if search.best_v <= _TOL and d.n <= 200 and attempt >= 3:
             break  # small instance: a few converged restarts are enough
+        fruitless = fruitless + 1 if len(search.trajectory) == seen else 0
+        seen = len(search.trajectory)
+        if search.best_v <= _TOL and fruitless >= 2:
+            break  # two restarts in a row found nothing better: converged
     assert search.best_a is not None
     a = search.best_a
     feasible, viol, cost, dis = _evaluate(inst, a)
