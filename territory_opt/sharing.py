@@ -297,27 +297,29 @@ def optimize_shared(
     with the shared fractions (``Alignment.territory_table`` uses them). With
     ``max_share=None`` the piece size is chosen by :func:`choose_split` (quarters, or
     tenths when the heuristic cannot balance quarters in a probe of at most 10 s, a fifth
-    of the time limit; the probe's time is taken from the solve's).
+    of the time limit; the probe's time is taken from the solve's and its balanced plan
+    is the warm start).
     """
     from .solve import optimize
 
     solve = dict(solve or {})
-    if max_share is None:
-        limit = float(solve.get("time_limit", 60.0))
-        probe = min(10.0, 0.2 * limit)
-        t0 = time.perf_counter()
-        split, max_share, _ = choose_split(
-            units, reps, measures=measures, balance=balance, graph=graph, baseline=baseline,
-            probe_seconds=probe, seed=int(solve.get("seed", 0)), **problem_settings,
-        )  # fmt: skip
-        solve["time_limit"] = max(5.0, limit - (time.perf_counter() - t0))
-    else:
-        split = split_dense_units(
-            units, measures, share_limits(units, reps, balance, max_share=max_share), graph
-        )
+    limit = float(solve.get("time_limit", 60.0))
+    t0 = time.perf_counter()
+    split, _, probe = choose_split(
+        units, reps, measures=measures, balance=balance, graph=graph, baseline=baseline,
+        shares=SHARES if max_share is None else (max_share,), probe_seconds=min(10.0, 0.2 * limit),
+        seed=int(solve.get("seed", 0)), **problem_settings,
+    )  # fmt: skip
+    solve["time_limit"] = max(5.0, limit - (time.perf_counter() - t0))
     problem = shared_problem(
         split, reps, measures=measures, balance=balance, baseline=baseline, **problem_settings
     )
+    if probe is not None and "start" not in solve:
+        # the probe's balanced plan is the warm start (the heuristic goes on from it)
+        cols = list(problem.rep_ids)
+        solve["start"] = pd.Series(
+            [cols[c] for c in probe.assignment], index=list(problem.unit_ids), dtype=object
+        )
     plan = optimize(problem, **solve)
     merged = merge_pieces(plan, split, units, measures)
     if "home" in reps.columns:
