@@ -843,6 +843,11 @@ def _solve_plain(
     repaired = 0
     history: list[float] = []
     stalled = shared = False
+
+    def reserve() -> float:
+        """Time kept for the polish: none until a connected plan is known."""
+        return (1.0 - _LOOP_SHARE) * time_limit if np.isfinite(best_obj) else 0.0
+
     while raw.values is not None:
         plan = _decode(model, raw.values)
         rows = cut_rows(problem, model.x, plan)
@@ -862,11 +867,10 @@ def _solve_plain(
         if not rows and cur_gap > gap and raw.gap is not None and raw.gap > gap:
             # connected, but this relaxation was solved loosely: finish it to the gap asked
             left = time_limit - (time.perf_counter() - t0)
-            reserve = (1.0 - _LOOP_SHARE) * time_limit if np.isfinite(best_obj) else 0.0
-            if left - reserve > 1.0:
+            if left - reserve() > 1.0:
                 cur_gap = gap
                 raw = solve_model(
-                    model, solver, time_limit=left - reserve, gap=gap, threads=threads,
+                    model, solver, time_limit=left - reserve(), gap=gap, threads=threads,
                     seed=seed, start=raw.values,
                 )  # fmt: skip
                 continue
@@ -901,7 +905,7 @@ def _solve_plain(
             break
         if left <= 0.5:
             break
-        if np.isfinite(best_obj) and left < (1.0 - _LOOP_SHARE) * time_limit:
+        if np.isfinite(best_obj) and left < reserve():
             shared = True  # the polish gets the rest
             break
         history.append(-np.inf if bound is None else bound)
@@ -915,11 +919,10 @@ def _solve_plain(
         sv = _start_for(problem, model, best_plan)
         cur_gap = _round_gap(gap, bound, best_obj)
         # with a connected plan known, a round must end within the loop's share
-        reserve = (1.0 - _LOOP_SHARE) * time_limit if np.isfinite(best_obj) else 0.0
         raw = solve_model(
             model,
             solver,
-            time_limit=max(1.0, left - reserve),
+            time_limit=max(1.0, left - reserve()),
             gap=cur_gap,
             threads=threads,
             seed=seed,
@@ -1275,7 +1278,7 @@ def _polish(
         return raw, asg
     allowed = model.x >= 0
     best, best_obj, best_vals = asg, raw.objective, None
-    start_obj, spent, runs = raw.objective, left, 0
+    start_obj, runs, began = raw.objective, 0, time.perf_counter()
     while left >= 2.0:
         runs += 1
         chunk = left if left < 1.5 * _POLISH_CHUNK else _POLISH_CHUNK
@@ -1294,6 +1297,7 @@ def _polish(
             best, best_obj, best_vals = plan, obj, vals
         else:
             break  # a run from the best plan found nothing better: stop here
+    spent = time.perf_counter() - began  # the chain stops early when a run finds nothing
     if best_vals is None:
         return dataclasses.replace(
             raw, message=f"{raw.message}; polish: no better plan in {spent:.0f} s"
