@@ -1,0 +1,5 @@
+"""``python -m territory_opt.cli``."""
+
+from . import main
+
+main()
