@@ -417,7 +417,7 @@ def _read_legacy(
     balance = tuple(c for c in _GUESSED_BALANCE if c in measures.columns)
     notes.append(
         f"{src.name} does not record the balanced measures: assuming {', '.join(balance) or 'none'}"
-        " without tolerances and no solver report; re-export the plan to keep them."
+        " without tolerances, no solver report and no distances (compactness unknown); re-export the plan to keep them."
     )
     for note in notes:
         logger.warning(note)

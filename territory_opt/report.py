@@ -313,4 +313,3 @@ def export_plan(
             written["kpi_map"] = save_html(kmap, folder / f"{name}_kpi_map.html")
     logger.info("wrote %d files into %s", len(written), folder)
     return written
-

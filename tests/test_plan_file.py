@@ -111,7 +111,7 @@ def test_saved_plan_reports_like_the_run(solved, exported, tmp_path):
     # the map of the saved plan: rep names and home markers
     html = files["map"].read_text(encoding="utf-8")
     html_cmp = files["comparison"].read_text(encoding="utf-8")
-    for rep, name in NAMES.items():
+    for name in NAMES.values():
         assert name in html and name in html_cmp
     # identical maps, but for folium's random element ids
     assert _ids(html) == _ids(exported["map"].read_text(encoding="utf-8"))
@@ -122,20 +122,29 @@ def _ids(html: str) -> str:
     return re.sub(r"tom\d+-", "tomID-", re.sub(r"_[0-9a-f]{32}", "_ID", html))
 
 
-def test_map_shows_homes_from_saved_plan(exported):
-    from territory_opt.maps import plot_alignment
+def test_map_shows_homes_from_saved_plan(solved, exported):
+    """The maps of the saved plan have a home marker per rep, at its home, with its name."""
+    import json
 
+    g, _, _ = solved
     saved = read_plan(exported["gpkg"])
-    html = plot_alignment(saved.after).get_root().render()
-    # a home marker per rep: its name next to the home unit's name
-    for rep, home in HOMES.items():
-        assert NAMES[rep] in html and f"Commune {home}" in html
+    pts = g.geometry.to_crs("EPSG:4326")
+    from territory_opt.maps import plot_alignment, plot_comparison
+
+    assert saved.before is not None
+    for m in (plot_alignment(saved.after), plot_comparison(saved.before, saved.after)):
+        page = m.get_root().render()
+        found = re.search(r"(\[\[[^\n]*?\]\])\.forEach\(function \(h\)", page)
+        assert found is not None, "no home markers"
+        homes = {h[2]: (h[0], h[1]) for h in json.loads(found.group(1))}
+        assert set(homes) == set(NAMES.values())
+        for rep, home in HOMES.items():
+            p = pts.loc[home].representative_point()
+            assert homes[NAMES[rep]] == pytest.approx((p.y, p.x), abs=1e-3), rep
 
 
 def test_every_exported_file_is_readable_by_others(exported):
-    assert {"gpkg", "geojson", "territories", "xlsx", "map", "png", "comparison"} <= set(
-        exported
-    )
+    assert {"gpkg", "geojson", "territories", "xlsx", "map", "png", "comparison"} <= set(exported)
     for kind, path in exported.items():
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == 0o644, f"{kind}: {oct(mode)}"
