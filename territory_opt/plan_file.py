@@ -232,10 +232,15 @@ def write_plan_tables(
         ).assign(unit=list(d.index))[["unit", *(f"km_{k}" for k in range(d.shape[1]))]]
     if alignment.shared is not None and len(alignment.shared):
         tables["shared"] = alignment.shared[["unit", "rep", "fraction"]].reset_index(drop=True)
-    if accounts is not None:
-        tables["accounts"] = accounts.reset_index(drop=True)
     for layer, frame in tables.items():
         pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG")
+    if accounts is not None:
+        try:
+            pyogrio.write_dataframe(
+                accounts.reset_index(drop=True), path, layer="accounts", driver="GPKG"
+            )
+        except Exception as exc:  # the account list is a convenience copy
+            logger.warning("accounts not saved in the plan (%s): pass them again to report", exc)
 
 
 def _scalars(s: pd.Series) -> bool:

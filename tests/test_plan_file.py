@@ -54,13 +54,20 @@ def solved():
     return g, problem, plan
 
 
+def _accounts(g: gpd.GeoDataFrame) -> pd.DataFrame:
+    units = [u for u in g.index for _ in range(int(g.at[u, "accounts"]))]
+    return pd.DataFrame(
+        {"account": [f"ACC{k:03d}" for k in range(len(units))], "unit": units, "ca": 1.5}
+    )
+
+
 @pytest.fixture(scope="module")
 def exported(solved, tmp_path_factory):
-    _, problem, plan = solved
+    g, problem, plan = solved
     out = tmp_path_factory.mktemp("plan") / "out"
     old = os.umask(0o022)
     try:
-        files = export_plan(plan, out, problem=problem)
+        files = export_plan(plan, out, problem=problem, accounts=_accounts(g))
     finally:
         os.umask(old)
     return files
@@ -89,6 +96,8 @@ def test_saved_plan_reports_like_the_run(solved, exported, tmp_path):
     assert again.report == plan.report
     assert saved.settings.tolerances == {"workload": 0.15}
     assert saved.settings.objective_unit == "Σ workload·km²"
+    assert saved.accounts is not None
+    pd.testing.assert_frame_equal(saved.accounts, _accounts(g), check_dtype=False)
     assert saved.before is not None
     assert list(saved.before.reps["fte"]) == [FTE[r] for r in saved.before.reps.index]
 
@@ -97,6 +106,7 @@ def test_saved_plan_reports_like_the_run(solved, exported, tmp_path):
         again,
         tmp_path / "again",
         before=saved.before,
+        accounts=saved.accounts,
         settings=saved.settings,
         inputs=[exported["gpkg"]],
     )
@@ -105,7 +115,7 @@ def test_saved_plan_reports_like_the_run(solved, exported, tmp_path):
     assert x0.keys() == x1.keys()
     for sheet in x0:
         pd.testing.assert_frame_equal(x0[sheet], x1[sheet], obj=sheet)
-    for kind in ("territories", "changes", "solver"):
+    for kind in ("territories", "changes", "account_changes", "solver"):
         assert exported[kind].read_text() == files[kind].read_text(), kind
 
     # the map of the saved plan: rep names and home markers
