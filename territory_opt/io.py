@@ -31,6 +31,7 @@ __all__ = [
     "GEO_SUFFIXES",
     "TABLE_SUFFIXES",
     "atomic_path",
+    "atomic_write_bytes",
     "prepare_output_dir",
     "read_accounts",
     "read_assignment",
@@ -272,21 +273,34 @@ def _refuse_inputs(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> No
             )
 
 
+def _file_mode() -> int:
+    """The mode a plain ``open(path, "w")`` gives a new file: ``0o666`` minus the umask."""
+    try:  # Linux: read the umask without changing it (os.umask is process-wide)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(
     path: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
 ) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
 
-    Refuses to write onto a file listed in ``inputs``. On error the temporary file is
-    removed and ``path`` is left as it was.
+    The package's one atomic writer: every output goes through it. Refuses to write onto
+    a file listed in ``inputs``. The file ends with the permissions a plain ``open``
+    would give it (``0o666`` minus the umask, usually ``0o644``), whatever the writer
+    did, so colleagues can read the outputs. On error the temporary file is removed and
+    ``path`` is left as it was.
     """
     target = Path(path).resolve()
-    for inp in inputs:
-        if Path(inp).resolve() == target:
-            raise _fail(
-                target, "is an input file; outputs never overwrite inputs.", "write elsewhere."
-            )
+    _refuse_inputs(target, inputs)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
@@ -296,10 +310,27 @@ def atomic_path(
     tmp.unlink()
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, _file_mode())
         os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def atomic_write_bytes(
+    path: str | os.PathLike[str],
+    data: bytes,
+    *,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Write ``data`` to ``path`` through :func:`atomic_path` (fsync'ed); return the path."""
+    target = Path(path)
+    with atomic_path(target, inputs=inputs) as tmp, tmp.open("xb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return target
 
 
 def write_table(

@@ -34,7 +34,6 @@ import html
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +57,7 @@ from ._maps_geometry import (
     territory_graph,
 )
 from .alignment import Alignment
+from .io import atomic_write_bytes
 
 __all__ = [
     "ATTRIBUTION",
@@ -950,18 +950,6 @@ def _check_target(path: Path, suffixes: tuple[str, ...], marker: bytes | None) -
             )
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_html(m: folium.Map, path: str | os.PathLike[str], offline: bool = True) -> Path:
     """Write a map as one HTML file.
 
@@ -996,7 +984,7 @@ def save_html(m: folium.Map, path: str | os.PathLike[str], offline: bool = True)
     page = page.replace(_GENERATOR, "", 1).replace("<head>", "<head>\n    " + _GENERATOR, 1)
     if offline:
         page = inline_assets(page)
-    _atomic_write(target, page.encode("utf-8"))
+    atomic_write_bytes(target, page.encode("utf-8"))
     logger.info("wrote %s (%.2f MB, offline=%s)", target, target.stat().st_size / 1e6, offline)
     return target
 
@@ -1104,6 +1092,6 @@ def save_png(
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     plt.close(fig)
-    _atomic_write(target, buf.getvalue())
+    atomic_write_bytes(target, buf.getvalue())
     logger.info("wrote %s", target)
     return target

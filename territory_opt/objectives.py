@@ -43,8 +43,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -56,6 +54,7 @@ import pandas as pd
 
 from ._crm import CRM_COLUMNS, CrmHistory, generate_crm_history, parse_crm, read_crm
 from .exceptions import Problem, ValidationError
+from .io import atomic_write_bytes
 
 __all__ = [
     "CRM_COLUMNS",
@@ -1372,19 +1371,5 @@ def rep_dashboard_html(
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} exists; pass overwrite=True to replace it.")
     text = rep_dashboard(kpis, rep, title=title, subtitle=subtitle)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        mask = os.umask(0)  # mkstemp creates 0600; give the file the usual permissions
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_bytes(target, text.encode("utf-8"))
     return target

@@ -11,14 +11,21 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from .alignment import Alignment
 from .io import atomic_path, prepare_output_dir
+from .plan_file import PlanSettings, baseline_alignment, write_plan_tables
+from .problem import Balance
+
+if TYPE_CHECKING:
+    from .problem import TerritoryProblem
 
 __all__ = [
     "account_changes",
@@ -64,13 +71,65 @@ def account_changes(
     return out[cols + rest].sort_values([unit_col, account_col]).reset_index(drop=True)
 
 
-def solver_report(alignment: Alignment) -> pd.DataFrame:
-    """The solver report and plan metrics as a two-column table (``item``, ``value``)."""
-    rows: list[tuple[str, object]] = []
-    if alignment.report is not None:
-        rows += [(k, v) for k, v in asdict(alignment.report).items()]
-    rows += [(k, v) for k, v in alignment.metrics().items()]
-    return pd.DataFrame(rows, columns=["item", "value"])
+def _num(x: Any, decimals: int) -> float | None:
+    """``x`` rounded, or None when unknown (None/NaN)."""
+    if x is None:
+        return None
+    v = float(x)
+    return None if np.isnan(v) else round(v, decimals)
+
+
+def _metric_row(key: str, value: float) -> tuple[str, object, str]:
+    if key.endswith("_pct"):
+        return key, _num(value, 2), "%"
+    if key in ("units_changed", "accounts_changed"):
+        v = _num(value, 0)
+        return key, None if v is None else int(v), ""
+    if key.endswith("_ratio") or key.endswith("_cv"):
+        return key, _num(value, 3), ""
+    if key.startswith("compactness"):
+        return key, _num(value, 2), "km"
+    return key, _num(value, 2), ""
+
+
+def solver_report(alignment: Alignment, settings: PlanSettings | None = None) -> pd.DataFrame:
+    """The solver report, balance settings and plan metrics (``item``, ``value``, ``unit``).
+
+    Numbers are rounded for reading (objective and bound to 2 decimals, with the
+    objective's unit when ``settings`` knows it; the gap as ``gap_pct``, a percentage with
+    2 decimals; seconds to 0.1 s; % metrics to 2 decimals). The same table is the
+    ``solver and metrics`` sheet of the XLSX report and ``{name}_solver.csv``.
+    """
+    rows: list[tuple[str, object, str]] = []
+    rep = alignment.report
+    if rep is not None:
+        unit = (settings.objective_unit if settings else None) or ""
+        rows += [
+            ("status", rep.status, ""),
+            ("solver", rep.solver, ""),
+            ("seconds", _num(rep.seconds, 1), "s"),
+            ("objective", _num(rep.objective, 2), unit),
+            ("bound", _num(rep.bound, 2), unit),
+            ("gap_pct", _num(None if rep.gap is None else 100.0 * rep.gap, 2), "%"),
+            ("message", rep.message, ""),
+        ]
+    for b in settings.balance if settings else ():
+        if b.tolerance is not None:
+            rows.append((f"{b.measure}_tolerance_pct", _num(100.0 * b.tolerance, 2), "%"))
+        for attr in ("lower", "upper", "penalty"):
+            if getattr(b, attr) is not None:
+                rows.append((f"{b.measure}_{attr}", _num(getattr(b, attr), 2), ""))
+    rows += [_metric_row(k, v) for k, v in alignment.metrics().items()]
+    return pd.DataFrame(rows, columns=["item", "value", "unit"])
+
+
+def _rounded(frame: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """A copy with every float column rounded (no 17-digit floats in CSV/XLSX)."""
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            out[c] = out[c].round(decimals)
+    return out
 
 
 def territories_geodataframe(alignment: Alignment) -> gpd.GeoDataFrame:
@@ -118,15 +177,21 @@ def export_plan(
     name: str = "plan",
     kpis: pd.DataFrame | None = None,
     map_name: str | None = None,
+    settings: PlanSettings | None = None,
+    problem: TerritoryProblem | None = None,
 ) -> dict[str, Path]:
     """Write a plan and its reports into folder ``out``.
 
-    Files: ``{name}.gpkg`` (layers ``units`` and ``territories``), ``{name}.geojson``
-    (units with their rep), ``{name}_territories.csv``, ``{name}_changes.csv`` (per unit),
+    Files: ``{name}.gpkg`` (layers ``units`` and ``territories``, and the tables of
+    :mod:`territory_opt.plan_file`: reps, settings, solve report... so that
+    :func:`~territory_opt.plan_file.read_plan` gives the plan back exactly),
+    ``{name}.geojson`` (units with their rep), ``{name}_territories.csv``,
+    ``{name}_solver.csv``, ``{name}_changes.csv`` (per unit),
     ``{name}_account_changes.csv`` (per account, when ``accounts`` and a baseline are
-    known), ``{name}_report.xlsx`` (sheets territories, metrics/solver, unit changes,
+    known), ``{name}_report.xlsx`` (sheets territories, solver and metrics, unit changes,
     account changes), and with ``maps``: ``{name}_map.html`` (offline), ``{name}.png`` and,
-    when ``before`` is given, ``{name}_before_after.html``.
+    when a former plan is known, ``{name}_before_after.html``. Tables are rounded to 2
+    decimals; files are readable by others (``0o666`` minus the umask).
 
     Parameters
     ----------
@@ -144,6 +209,11 @@ def export_plan(
         KPIs per territory (:func:`territory_opt.objectives.kpi_table`): written as the
         ``kpis`` sheet of the XLSX report and as one HTML dashboard per rep in
         ``dashboards/``.
+    settings : PlanSettings, optional
+        Balance tolerances and the objective's unit (``SavedPlan.settings`` when
+        re-exporting a saved plan).
+    problem : TerritoryProblem, optional
+        The problem solved; gives ``settings`` when they are not passed.
 
     Returns
     -------
@@ -151,11 +221,17 @@ def export_plan(
         Kind -> path of every file written.
     """
     inputs = list(inputs)
+    if settings is None:
+        settings = (
+            PlanSettings.from_problem(problem)
+            if problem is not None
+            else PlanSettings(tuple(Balance(m) for m in alignment.balance_measures))
+        )
     folder = prepare_output_dir(out, force=force, inputs=inputs)
     written: dict[str, Path] = {}
-    table = alignment.territory_table()
+    table = _rounded(alignment.territory_table())
     base = alignment.baseline
-    unit_changes = alignment.changes() if base is not None else None
+    unit_changes = _rounded(alignment.changes()) if base is not None else None
     acc_changes = (
         account_changes(alignment, accounts) if accounts is not None and base is not None else None
     )
@@ -173,12 +249,14 @@ def export_plan(
         with atomic_path(path, inputs=inputs) as tmp:
             units.to_file(tmp, layer="units", driver="GPKG")
             terr.to_file(tmp, layer="territories", driver="GPKG")
+            write_plan_tables(tmp, alignment, settings=settings, accounts=accounts)
         written["gpkg"] = path
         path = folder / f"{name}.geojson"
         with atomic_path(path, inputs=inputs) as tmp:
             units.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
         written["geojson"] = path
-    csvs = {"territories": table.reset_index()}
+    solver = solver_report(alignment, settings)
+    csvs = {"territories": table.reset_index(), "solver": solver}
     if unit_changes is not None:
         csvs["changes"] = unit_changes
     if acc_changes is not None:
@@ -189,7 +267,7 @@ def export_plan(
             frame.to_csv(tmp, index=False)
         written[kind] = path
     path = folder / f"{name}_report.xlsx"
-    sheets = {"territories": table.reset_index(), "solver and metrics": solver_report(alignment)}
+    sheets = {"territories": table.reset_index(), "solver and metrics": solver}
     if unit_changes is not None:
         sheets["unit changes"] = unit_changes
     if acc_changes is not None:
@@ -212,20 +290,13 @@ def export_plan(
     if maps and alignment.units is not None:
         from .maps import plot_alignment, plot_comparison, save_html, save_png
 
-        m = plot_alignment(alignment)
+        m = plot_alignment(alignment, tolerance=settings.tolerance)
         written["map"] = save_html(m, folder / (map_name or f"{name}_map.html"))
         written["png"] = save_png(alignment, folder / f"{name}.png")
-        if before is None and base is not None:
-            before = Alignment.from_assignment(
-                base,
-                reps=alignment.reps.loc[[r for r in alignment.reps.index if r in set(base)]],
-                measures=alignment.measures,
-                balance_measures=alignment.balance_measures,
-                units=alignment.units,
-                distance=alignment.distance,
-            )
+        if before is None:
+            before = baseline_alignment(alignment)
         if before is not None:
-            cmp = plot_comparison(before, alignment)
+            cmp = plot_comparison(before, alignment, tolerance=settings.tolerance)
             written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
         kpi_col = next(
             (c for c in ("penetration", "retention", "growth") if kpis is not None and c in kpis),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 import pandas as pd
 import pytest
 
@@ -79,7 +82,13 @@ def test_export_with_kpis(tmp_path, normandie, plans):
     kpis = kpi_table(
         history, plan, normandie.accounts, normandie.units, period="2025", reps=normandie.reps
     )
-    files = export_plan(plan, tmp_path / "k", kpis=kpis)
+    old = os.umask(0o022)
+    try:
+        files = export_plan(plan, tmp_path / "k", kpis=kpis)
+    finally:
+        os.umask(old)
+    modes = {k: oct(stat.S_IMODE(p.stat().st_mode)) for k, p in files.items()}
+    assert set(modes.values()) == {"0o644"}, modes  # readable by colleagues, dashboards too
     assert files["kpi_map"].exists() and "penetration" in files["kpi_map"].read_text()
     sheet = pd.read_excel(files["xlsx"], sheet_name="kpis")
     assert len(sheet) == len(kpis)
