@@ -17,7 +17,6 @@ __all__ = [
     "format_gap",
     "format_number",
     "live_progress",
-    "objective_unit",
     "show_bridges",
     "show_files",
     "show_plan",
@@ -36,13 +35,7 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
 
 
-def objective_unit(power: int, weight: str | None, cost: str = "km") -> str:
-    """Unit of the objective ``Σ w · d^p``, e.g. ``"workload·km²"``."""
-    dist = cost + ("²" if power == 2 else "" if power == 1 else f"^{power}")
-    return f"{weight}·{dist}" if weight else dist
-
-
-def show_plan(alignment: Any, unit: str) -> None:
+def show_plan(alignment: Any, unit: str | None) -> None:
     """Per-territory table and the solve line (status, objective with unit, bound, gap)."""
     table = alignment.territory_table()
     t = Table(title="Territories")
@@ -62,7 +55,7 @@ def show_plan(alignment: Any, unit: str) -> None:
     if r is not None:
         out.print(
             f"[bold]{r.status}[/] by {r.solver} in {r.seconds:.1f} s; objective "
-            f"{format_number(r.objective)} {unit}, bound {format_number(r.bound)}, "
+            f"{format_number(r.objective)} {unit or ''}, bound {format_number(r.bound)}, "
             f"gap {format_gap(r.gap)}. {r.message}"
         )
 

@@ -18,7 +18,7 @@ from ._inputs import (
     solver_settings,
 )
 from ._options import InputOptions, SolveOptions, with_options
-from ._show import live_progress, objective_unit, show_bridges, show_files, show_plan
+from ._show import live_progress, show_bridges, show_files, show_plan
 
 __all__ = ["optimize", "validate"]
 
@@ -73,6 +73,7 @@ def optimize(
     Example: territory-opt optimize --demo --balance workload=0.05 --balance potential=0.05
     --max-changes 30% --solver highs --time-limit 60 --out out/plan
     """
+    from ..plan_file import PlanSettings
     from ..problem import TerritoryProblem
     from ..report import export_plan
     from ..sharing import optimize_shared
@@ -108,10 +109,12 @@ def optimize(
                 )  # fmt: skip
             else:
                 plan = run(problem, **run_settings)
+        saved = PlanSettings.from_problem(problem)
         files = export_plan(
-            plan, out_dir, accounts=data.accounts, inputs=data.paths, force=force, maps=maps
-        )
-    show_plan(plan, objective_unit(settings["power"], settings["weight"]))
+            plan, out_dir, accounts=data.accounts, inputs=data.paths, force=force, maps=maps,
+            settings=saved,
+        )  # fmt: skip
+    show_plan(plan, saved.objective_unit)
     show_files(files)
     if plan.report is not None and plan.report.status == "no_solution":
         console.print("[bold yellow]Time limit reached without a plan meeting every constraint.[/]")

@@ -7,61 +7,21 @@ from typing import Annotated, Any
 
 import typer
 
-from ..exceptions import ValidationError
-from ._app import app, errors_reported, out
+from ._app import app, console, errors_reported, out
 from ._inputs import check_output_dir, check_output_file
 from ._show import show_files, show_plan
 
 __all__ = ["map_cmd", "report"]
 
 
-def _saved_plan(plan: Path, rep_col: str, before_col: str | None) -> tuple[Any, Any]:
-    """Alignment(s) from a plan written by ``optimize`` (its GPKG ``units`` layer)."""
-    import geopandas as gpd
+def _read_saved(plan: Path, rep_col: str, before_col: str | None) -> Any:
+    """The saved plan with its reps, FTEs, tolerances and solve report; warnings printed."""
+    from ..plan_file import read_plan
 
-    from ..alignment import Alignment
-
-    layer = "units" if plan.suffix.lower() == ".gpkg" else None
-    try:
-        units = gpd.read_file(plan, layer=layer)
-    except Exception as exc:
-        raise ValidationError(
-            f"{plan}: cannot read the plan ({exc}); give a plan.gpkg from optimize."
-        ) from exc
-    id_col = "unit" if "unit" in units.columns else units.columns[0]
-    units[id_col] = units[id_col].astype(str)
-    units = units.set_index(id_col)
-    if rep_col not in units.columns:
-        raise ValidationError(f"{plan}: no {rep_col!r} column; pass --rep-col.")
-    measures = units.select_dtypes("number")
-    balance = tuple(c for c in ("workload", "potential") if c in measures.columns)
-    after = Alignment.from_assignment(
-        units[rep_col].astype(str),
-        measures=measures,
-        balance_measures=balance,
-        units=units[["geometry"] + (["name"] if "name" in units.columns else [])],
-        baseline=units[before_col].astype(str)
-        if before_col and before_col in units.columns
-        else None,
-    )
-    before = None
-    if before_col and before_col in units.columns:
-        before = Alignment.from_assignment(
-            units[before_col].astype(str),
-            measures=measures,
-            balance_measures=balance,
-            units=after.units,
-        )
-    return after, before
-
-
-def _read_saved(plan: Path, rep_col: str, before_col: str | None) -> tuple[Any, Any]:
-    try:
-        return _saved_plan(plan, rep_col, before_col)
-    except ValidationError:
-        raise
-    except ValueError as exc:  # a plan file that geopandas/pandas cannot make sense of
-        raise ValidationError(f"{plan}: {exc}") from exc
+    saved = read_plan(plan, rep_col=rep_col, before_col=before_col)
+    for warning in saved.warnings:
+        console.print(f"[yellow]{warning}[/]")
+    return saved
 
 
 @app.command("map")
@@ -85,11 +45,16 @@ def map_cmd(
 
     with errors_reported():
         check_output_file(out_file, inputs=[plan], suffixes=(".html", ".htm"))
-        after, before = _read_saved(plan, rep_col, before_col)
-        m = plot_comparison(before, after) if before is not None else plot_alignment(after)
+        saved = _read_saved(plan, rep_col, before_col)
+        tol = saved.settings.tolerance
+        m = (
+            plot_comparison(saved.before, saved.after, tolerance=tol)
+            if saved.before is not None
+            else plot_alignment(saved.after, tolerance=tol)
+        )
         path = save_html(m, out_file)
         if png:
-            save_png(after, out_file.with_suffix(".png"))
+            save_png(saved.after, out_file.with_suffix(".png"))
     out.print(f"written: {path}")
 
 
@@ -113,15 +78,16 @@ def report(
 
     with errors_reported():
         check_output_dir(out_dir, force=force, inputs=[plan, *([accounts] if accounts else [])])
-        after, before = _read_saved(plan, rep_col, before_col)
-        acc = read_table(accounts, id_cols=["account", "unit"]) if accounts else None
+        saved = _read_saved(plan, rep_col, before_col)
+        acc = read_table(accounts, id_cols=["account", "unit"]) if accounts else saved.accounts
         files = export_plan(
-            after,
+            saved.after,
             out_dir,
             accounts=acc,
-            before=before,
+            before=saved.before,
+            settings=saved.settings,
             inputs=[plan] + ([accounts] if accounts else []),
             force=force,
         )
-    show_plan(after, "")
+    show_plan(saved.after, saved.settings.objective_unit)
     show_files(files)

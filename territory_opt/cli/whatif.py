@@ -19,7 +19,7 @@ from ._inputs import (
     solver_settings,
 )
 from ._options import InputOptions, SolveOptions, with_options
-from ._show import live_progress, objective_unit, show_bridges, show_files, show_plan
+from ._show import live_progress, show_bridges, show_files, show_plan
 
 __all__ = ["whatif_add", "whatif_move", "whatif_remove"]
 
@@ -78,6 +78,7 @@ def _run(
     force: bool,
     **event: Any,
 ) -> None:
+    from ..plan_file import PlanSettings
     from ..report import export_plan
     from ..scenarios import add_rep, move_rep, remove_rep
 
@@ -87,7 +88,7 @@ def _run(
         if mode not in ("complete", "local"):
             raise ValidationError(f"--mode {mode!r}: choose complete or local.")
         with live_progress(f"whatif {action}", solve.time_limit) as progress:
-            study, data, settings = study_from(inputs, solve, progress=progress)
+            study, data, _ = study_from(inputs, solve, progress=progress)
             rep = event.pop("rep")
             if action == "add":
                 res = add_rep(study, rep, event["home"], fte=event["fte"], name=event["name"],
@@ -96,12 +97,20 @@ def _run(
                 res = remove_rep(study, rep, mode=mode)  # type: ignore[arg-type]
             else:
                 res = move_rep(study, rep, event["home"], mode=mode)  # type: ignore[arg-type]
+        saved = PlanSettings.from_problem(study.problem())
         files = (
-            export_plan(res.after, out_dir, accounts=data.accounts, inputs=data.paths, force=force)
+            export_plan(
+                res.after,
+                out_dir,
+                accounts=data.accounts,
+                inputs=data.paths,
+                force=force,
+                settings=saved,
+            )  # fmt: skip
             if out_dir is not None
             else {}
         )
-    show_plan(res.after, objective_unit(settings["power"], settings["weight"]))
+    show_plan(res.after, saved.objective_unit)
     t = Table(title=res.name)
     t.add_column("figure")
     t.add_column("value", justify="right")
