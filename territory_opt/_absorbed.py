@@ -89,7 +89,11 @@ def _shared_border(hole: BaseGeometry, geom: BaseGeometry) -> float:
 
 
 def fill_absorbed(
-    ids: np.ndarray, codes: np.ndarray, geoms: np.ndarray, wanted: np.ndarray, absorbed: dict[str, list[str]]
+    ids: np.ndarray,
+    codes: np.ndarray,
+    geoms: np.ndarray,
+    wanted: np.ndarray,
+    absorbed: dict[str, list[str]],
 ) -> tuple[np.ndarray, dict[str, dict[str, object]]]:
     """Add to each wanted commune nouvelle the holes left by the communes it absorbed.
 
