@@ -13,6 +13,7 @@ shared border when several do).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ def _holes_near(geoms: np.ndarray, bounds: np.ndarray, i: int) -> list[BaseGeome
     )
     union = shapely.union_all(geoms[near])
     own = shapely.buffer(geoms[i], _TOUCH_DEG)
-    holes = []
+    holes: list[BaseGeometry] = []
     for part in shapely.get_parts(union):
         for ring in part.interiors:
             hole = shapely.Polygon(ring)
@@ -84,7 +85,7 @@ def _holes_near(geoms: np.ndarray, bounds: np.ndarray, i: int) -> list[BaseGeome
     return holes
 
 
-def _shared_border(hole: BaseGeometry, geom: BaseGeometry) -> float:
+def _shared_border(hole: BaseGeometry, geom: Any) -> float:
     return float(hole.boundary.intersection(shapely.buffer(geom, _TOUCH_DEG)).length)
 
 

@@ -75,9 +75,7 @@ def _french_numbers(df: pd.DataFrame, skip: set[str], path: Path, kind: str) -> 
     cell that is not a number is refused, naming the column and the cell."""
     out = df.copy()
     for col in df.columns:
-        if col in skip or not (
-            pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object
-        ):
+        if col in skip or not (pd.api.types.is_string_dtype(df[col]) or df[col].dtype == object):
             continue
         cells = df[col].dropna().astype(str).str.strip()
         cells = cells[cells != ""]
