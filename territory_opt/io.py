@@ -14,7 +14,6 @@ was given as an input.
 from __future__ import annotations
 
 import contextlib
-import csv
 import logging
 import os
 import tempfile
@@ -25,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from ._csv import read_csv_file
 from .exceptions import Problem, ValidationError
 
 __all__ = [
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".fgb")
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet", *GEO_SUFFIXES)
-_ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def _fail(path: Path, message: str, fix: str) -> ValidationError:
@@ -61,36 +60,7 @@ def _check_file(path: Path) -> None:
 
 
 def _read_csv(path: Path, id_cols: Iterable[str]) -> pd.DataFrame:
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    if b"\x00" in head:
-        utf16 = head[:2] in (b"\xff\xfe", b"\xfe\xff")
-        raise _fail(
-            path,
-            "is not a text CSV in UTF-8 or Windows-1252: it holds NUL bytes "
-            + (
-                "(UTF-16 'Unicode text')."
-                if utf16
-                else "(a binary file, e.g. an .xlsx renamed .csv)."
-            ),
-            "open it in Excel or LibreOffice and save as 'CSV UTF-8 (comma delimited)'.",
-        )
-    dtype = dict.fromkeys(id_cols, str)
-    last: Exception | None = None
-    for enc in _ENCODINGS:
-        try:
-            df = pd.read_csv(path, dtype=dtype, encoding=enc, sep=None, engine="python")
-        except UnicodeDecodeError as exc:
-            last = exc
-            continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
-            raise _fail(path, f"cannot parse the CSV ({exc}).", "save it as UTF-8 CSV.") from exc
-        if enc != _ENCODINGS[0]:
-            logger.warning("%s is not UTF-8; read it as %s (Windows Latin-1)", path, enc)
-        return df
-    raise _fail(
-        path, f"unknown text encoding ({last}).", "save the file as UTF-8 CSV (Excel: CSV UTF-8)."
-    )
+    return read_csv_file(path, id_cols=id_cols)
 
 
 def _read_excel(path: Path, id_cols: Iterable[str], sheet: str | int | None) -> pd.DataFrame:
@@ -253,6 +223,24 @@ def read_assignment(
 ) -> pd.Series:
     """Read a plan (unit -> rep) such as a baseline or locks; both columns as strings."""
     df = read_table(path, id_cols=[unit_col, rep_col], sheet=sheet)
+    blank = df[[unit_col, rep_col]].apply(lambda c: c.isna() | c.astype(str).str.strip().eq(""))
+    file_rows = df.attrs.get("row_numbers") or [i + 2 for i in range(len(df))]
+    # row numbers as a spreadsheet shows them: the header is row 1
+    problems = {r: "empty row" for r in df.attrs.get("blank_rows", [])}
+    for i in range(len(df)):
+        gaps = [c for c in (unit_col, rep_col) if blank.iat[i, blank.columns.get_loc(c)]]
+        if gaps:
+            problems[file_rows[i]] = "no " + " and no ".join(gaps)
+    if problems:
+        listed = [f"row {r} ({why})" for r, why in sorted(problems.items())[:5]]
+        more = len(problems) - len(listed)
+        raise _fail(
+            Path(path),
+            f"blank cell(s): {', '.join(listed)}"
+            + (f" and {more} more row(s)" if more else "")
+            + ".",
+            f"fill in the {unit_col!r} and {rep_col!r} of every row, or delete the empty rows.",
+        )
     dup = df[unit_col][df[unit_col].duplicated()]
     if not dup.empty:
         raise _fail(
