@@ -98,18 +98,16 @@ def _run(
             else:
                 res = move_rep(study, rep, event["home"], mode=mode)  # type: ignore[arg-type]
         saved = PlanSettings.from_problem(study.problem())
-        files = (
-            export_plan(
+        files: dict[str, Path] = {}
+        if out_dir is not None:
+            files = export_plan(
                 res.after,
                 out_dir,
                 accounts=data.accounts,
                 inputs=data.paths,
                 force=force,
                 settings=saved,
-            )  # fmt: skip
-            if out_dir is not None
-            else {}
-        )
+            )
     show_plan(res.after, saved.objective_unit)
     t = Table(title=res.name)
     t.add_column("figure")
