@@ -88,7 +88,16 @@ def errors_reported() -> Iterator[None]:
     except ValidationError as exc:
         if State.debug:
             raise
-        console.print(problems_table(exc))
+        if console.is_terminal:
+            console.print(problems_table(exc))
+        else:  # logs and pipes: one plain line per problem, easy to grep
+            console.print(f"{len(exc.problems)} problem(s):", soft_wrap=True)
+            for p in exc.problems:
+                console.print(
+                    f"- [{p.where}] {p.item}: {p.message} Fix: {p.fix}",
+                    soft_wrap=True,
+                    markup=False,
+                )
         raise typer.Exit(EXIT_USER) from None
     except InfeasibleError as exc:
         if State.debug:
