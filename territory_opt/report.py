@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -106,6 +108,30 @@ def kpi_alignment(alignment: Alignment, kpis: pd.DataFrame, column: str) -> Alig
     return replace(alignment, measures=measures)
 
 
+def _baseline_alignment(alignment: Alignment, base: pd.Series) -> Alignment | None:
+    """The former plan for the comparison map, or None when the baseline leaves units
+    without a rep. Reps of the baseline missing from the plan (a leaver) get ``fte`` 1."""
+    base = base.reindex(alignment.assignment.index)
+    if base.isna().any():
+        logger.warning("the baseline leaves units without a rep: no before/after map")
+        return None
+    known = [r for r in alignment.reps.index if r in set(base)]
+    gone = sorted({r for r in base if r not in alignment.reps.index}, key=str)
+    reps = pd.concat(
+        [
+            alignment.reps.loc[known],
+            pd.DataFrame({"home": [None] * len(gone), "fte": 1.0}, index=pd.Index(gone)),
+        ]
+    )
+    return Alignment.from_assignment(
+        base,
+        reps=reps,
+        measures=alignment.measures,
+        balance_measures=alignment.balance_measures,
+        units=alignment.units,
+    )
+
+
 def export_plan(
     alignment: Alignment,
     out: str | os.PathLike[str],
@@ -126,7 +152,10 @@ def export_plan(
     ``{name}_account_changes.csv`` (per account, when ``accounts`` and a baseline are
     known), ``{name}_report.xlsx`` (sheets territories, metrics/solver, unit changes,
     account changes), and with ``maps``: ``{name}_map.html`` (offline), ``{name}.png`` and,
-    when ``before`` is given, ``{name}_before_after.html``.
+    when ``before`` is given or a baseline is known, ``{name}_before_after.html``.
+
+    Everything is written into a hidden staging folder next to ``out`` and moved into
+    ``out`` at the end: a failure leaves no partial output (and a new ``out`` is removed).
 
     Parameters
     ----------
@@ -140,10 +169,18 @@ def export_plan(
         The former plan for the comparison map (default: built from the baseline).
     inputs : iterable of path-like
         Input files, never overwritten.
+    force : bool
+        Write into a non-empty ``out`` (files of the same name are replaced).
+    maps : bool
+        Write the HTML maps and the PNG.
+    name : str
+        File name prefix.
     kpis : DataFrame, optional
         KPIs per territory (:func:`territory_opt.objectives.kpi_table`): written as the
         ``kpis`` sheet of the XLSX report and as one HTML dashboard per rep in
         ``dashboards/``.
+    map_name : str, optional
+        File name of the plan map (default ``{name}_map.html``).
 
     Returns
     -------
@@ -151,7 +188,48 @@ def export_plan(
         Kind -> path of every file written.
     """
     inputs = list(inputs)
-    folder = prepare_output_dir(out, force=force, inputs=inputs)
+    target = Path(out)
+    existed = target.exists()
+    final = prepare_output_dir(target, force=force, inputs=inputs)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.resolve().parent))
+    try:
+        written = _export_files(
+            alignment, stage, accounts=accounts, before=before, inputs=inputs, force=force,
+            maps=maps, name=name, kpis=kpis, map_name=map_name,
+        )  # fmt: skip
+        resolved = {Path(p).resolve() for p in inputs}
+        for entry in sorted(stage.iterdir()):
+            dest = final / entry.name
+            if dest.resolve() in resolved:
+                raise OSError(f"{dest}: is an input file; outputs never overwrite inputs.")
+            if entry.is_dir() and dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(entry, dest)
+    except BaseException:
+        if not existed and final.exists() and not any(final.iterdir()):
+            final.rmdir()
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {kind: final / p.relative_to(stage) for kind, p in written.items()}
+
+
+def _export_files(
+    alignment: Alignment,
+    out: str | os.PathLike[str],
+    *,
+    accounts: pd.DataFrame | None = None,
+    before: Alignment | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    force: bool = False,
+    maps: bool = True,
+    name: str = "plan",
+    kpis: pd.DataFrame | None = None,
+    map_name: str | None = None,
+) -> dict[str, Path]:
+    """Write the files of :func:`export_plan` into the empty folder ``out``."""
+    inputs = list(inputs)
+    folder = Path(out)
     written: dict[str, Path] = {}
     table = alignment.territory_table()
     base = alignment.baseline
@@ -216,14 +294,7 @@ def export_plan(
         written["map"] = save_html(m, folder / (map_name or f"{name}_map.html"))
         written["png"] = save_png(alignment, folder / f"{name}.png")
         if before is None and base is not None:
-            before = Alignment.from_assignment(
-                base,
-                reps=alignment.reps.loc[[r for r in alignment.reps.index if r in set(base)]],
-                measures=alignment.measures,
-                balance_measures=alignment.balance_measures,
-                units=alignment.units,
-                distance=alignment.distance,
-            )
+            before = _baseline_alignment(alignment, base)
         if before is not None:
             cmp = plot_comparison(before, alignment)
             written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
