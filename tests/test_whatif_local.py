@@ -199,3 +199,21 @@ def test_alignment_before_from_partial_baseline_is_buildable(study):
     assert isinstance(res.after, Alignment)
     assert "Q" not in res.after.reps.index
     assert set(res.after.baseline) == {"P", "Q", "R", "S"}
+
+
+def test_optimize_heuristic_keeps_locks_when_the_solver_finds_nothing(study, monkeypatch):
+    from territory_opt.solve import optimize
+
+    real = solve_mod._solve_plain
+
+    def nothing(problem, solver, **kw):
+        _, model, _ = real(problem, solver, **{**kw, "time_limit": 1.0})
+        return solve_mod._Raw("no_solution", None, None, None, None, 0.0, "time limit"), model, None
+
+    monkeypatch.setattr(solve_mod, "_solve_plain", nothing)
+    # stripes locked except the two middle columns: the heuristic may only move those
+    locks = {u: r for u, r in study.baseline.items() if int(u[1]) not in (3, 4)}
+    problem = study.problem(locks=locks)
+    plan = optimize(problem, "highs", time_limit=4, raise_infeasible=False)
+    broken = [u for u, r in locks.items() if plan.assignment[u] != r]
+    assert broken == []
