@@ -668,6 +668,9 @@ def diagnose(
                 f"the balance tolerances cannot all be met: the smallest total excess over the bounds is "
                 f"{_pct(dev)} of a target (summed over territories and measures)"
             )
+        from .tolerance import explain_balance
+
+        out.extend(explain_balance(problem, solver, time_limit=max(each, 10.0), threads=threads))
     return out
 
 
