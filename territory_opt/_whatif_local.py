@@ -154,4 +154,6 @@ def honest_report(problem: TerritoryProblem, plan: Alignment) -> Alignment:
         bound, gap = None, None
     elif bound is not None and rep.status in ("optimal", "feasible"):
         gap = abs(obj - bound) / max(abs(obj), 1e-10)
-    return plan.with_report(dataclasses.replace(rep, objective=obj, bound=bound, gap=gap, message=msg))
+    return plan.with_report(
+        dataclasses.replace(rep, objective=obj, bound=bound, gap=gap, message=msg)
+    )

@@ -188,9 +188,7 @@ class ScenarioResult:
     forced: pd.DataFrame
     summary: dict[str, Any]
 
-    def export(
-        self, out: str | os.PathLike[str], **kwargs: Any
-    ) -> dict[str, Path]:
+    def export(self, out: str | os.PathLike[str], **kwargs: Any) -> dict[str, Path]:
         """Write the new plan with the before/after comparison (:func:`~territory_opt.report.export_plan`).
 
         ``kwargs`` go to ``export_plan`` (``accounts``, ``inputs``, ``force``, ``maps``...).

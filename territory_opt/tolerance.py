@@ -136,7 +136,9 @@ def min_feasible_tolerance(
     for t in (x for x in _LADDER if x > lo):
         if left() < 1.0:
             break
-        status, asg = _probe(_with_tolerance(problem, measure, t), solver, min(per, left()), threads)
+        status, asg = _probe(
+            _with_tolerance(problem, measure, t), solver, min(per, left()), threads
+        )
         if status == "feasible" and asg is not None:
             plan = asg
             hi = float(_deviation(problem, asg, m).max())
@@ -184,9 +186,7 @@ def explain_balance(
         budget = (time_limit - (time.perf_counter() - t0)) / (len(hard) - k)
         if budget < 1.0:
             break
-        f = min_feasible_tolerance(
-            problem, measure, solver, time_limit=budget, threads=threads
-        )
+        f = min_feasible_tolerance(problem, measure, solver, time_limit=budget, threads=threads)
         if f.feasible is None:
             continue
         names = problem.reps["name"] if "name" in problem.reps.columns else None

@@ -25,7 +25,9 @@ def problem() -> TerritoryProblem:
     g = grid_units(3, 1)
     g["workload"] = [3.0, 2.0, 3.0]
     g["potential"] = [2.0, 0.0, 2.0]
-    reps = pd.DataFrame({"home": ["u0_0", "u2_0"], "fte": 1.0, "name": ["Ann", "Bob"]}, index=["A", "B"])
+    reps = pd.DataFrame(
+        {"home": ["u0_0", "u2_0"], "fte": 1.0, "name": ["Ann", "Bob"]}, index=["A", "B"]
+    )
     return TerritoryProblem.from_geodataframe(
         g, reps, measures=["workload", "potential"],
         balance={"workload": 0.001, "potential": 0.001}, contiguity="cuts",

@@ -80,7 +80,7 @@ def no_plan(request, monkeypatch) -> bool:
         real = solve_mod._solve_plain
 
         def nothing(problem, solver, **kw):
-            raw, model, _ = real(problem, solver, **{**kw, "time_limit": 1.0})
+            _raw, model, _ = real(problem, solver, **{**kw, "time_limit": 1.0})
             dead = solve_mod._Raw("no_solution", None, None, None, None, 0.0, "time limit")
             return dead, model, None
 
