@@ -144,7 +144,11 @@ def baseline_alignment(alignment: Alignment) -> Alignment | None:
     base = alignment.baseline
     if base is None:
         return None
-    held = list(dict.fromkeys(base.dropna()))
+    base = base.reindex(alignment.assignment.index)
+    if base.isna().any():
+        logger.warning("the former plan leaves units without a rep: no before/after map")
+        return None
+    held = list(dict.fromkeys(base))
     reps = alignment.reps.loc[[r for r in alignment.reps.index if r in set(held)]]
     gone = [r for r in held if r not in alignment.reps.index]
     if gone:  # reps of the former plan who are no longer in the team

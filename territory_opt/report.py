@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -193,6 +195,9 @@ def export_plan(
     when a former plan is known, ``{name}_before_after.html``. Tables are rounded to 2
     decimals; files are readable by others (``0o666`` minus the umask).
 
+    Everything is written into a hidden staging folder next to ``out`` and moved into
+    ``out`` at the end: a failure leaves no partial output (and a new ``out`` is removed).
+
     Parameters
     ----------
     alignment : Alignment
@@ -205,10 +210,18 @@ def export_plan(
         The former plan for the comparison map (default: built from the baseline).
     inputs : iterable of path-like
         Input files, never overwritten.
+    force : bool
+        Write into a non-empty ``out`` (files of the same name are replaced).
+    maps : bool
+        Write the HTML maps and the PNG.
+    name : str
+        File name prefix.
     kpis : DataFrame, optional
         KPIs per territory (:func:`territory_opt.objectives.kpi_table`): written as the
         ``kpis`` sheet of the XLSX report and as one HTML dashboard per rep in
         ``dashboards/``.
+    map_name : str, optional
+        File name of the plan map (default ``{name}_map.html``).
     settings : PlanSettings, optional
         Balance tolerances and the objective's unit (``SavedPlan.settings`` when
         re-exporting a saved plan).
@@ -227,7 +240,49 @@ def export_plan(
             if problem is not None
             else PlanSettings(tuple(Balance(m) for m in alignment.balance_measures))
         )
-    folder = prepare_output_dir(out, force=force, inputs=inputs)
+    target = Path(out)
+    existed = target.exists()
+    final = prepare_output_dir(target, force=force, inputs=inputs)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.resolve().parent))
+    try:
+        written = _export_files(
+            alignment, stage, accounts=accounts, before=before, inputs=inputs, force=force,
+            maps=maps, name=name, kpis=kpis, map_name=map_name, settings=settings,
+        )  # fmt: skip
+        resolved = {Path(p).resolve() for p in inputs}
+        for entry in sorted(stage.iterdir()):
+            dest = final / entry.name
+            if dest.resolve() in resolved:
+                raise OSError(f"{dest}: is an input file; outputs never overwrite inputs.")
+            if entry.is_dir() and dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(entry, dest)
+    except BaseException:
+        if not existed and final.exists() and not any(final.iterdir()):
+            final.rmdir()
+        raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return {kind: final / p.relative_to(stage) for kind, p in written.items()}
+
+
+def _export_files(
+    alignment: Alignment,
+    out: str | os.PathLike[str],
+    *,
+    accounts: pd.DataFrame | None = None,
+    before: Alignment | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    force: bool = False,
+    maps: bool = True,
+    name: str = "plan",
+    kpis: pd.DataFrame | None = None,
+    map_name: str | None = None,
+    settings: PlanSettings,
+) -> dict[str, Path]:
+    """Write the files of :func:`export_plan` into the empty folder ``out``."""
+    inputs = list(inputs)
+    folder = Path(out)
     written: dict[str, Path] = {}
     table = _rounded(alignment.territory_table())
     base = alignment.baseline

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -34,6 +36,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from ._whatif_local import LocalityError, honest_report, local_start, moved_outside, plan_objective
 from .adjacency import adjacency_graph
 from .alignment import Alignment
 from .exceptions import Problem, ValidationError
@@ -145,14 +148,17 @@ class Study:
         )
 
     def current(self) -> Alignment:
-        """The current plan as an :class:`Alignment` (no solve)."""
-        return Alignment.from_assignment(
+        """The current plan as an :class:`Alignment` (no solve), with every unit column."""
+        al = Alignment.from_assignment(
             self.baseline, problem=self.problem(), baseline=self.baseline
         )
+        return dataclasses.replace(al, units=self.units)
 
-    def solve(self, problem: TerritoryProblem, start: pd.Series | None = None) -> Alignment:
-        """Optimize ``problem`` with the study's solver settings."""
-        kw = dict(self.solve_settings)
+    def solve(
+        self, problem: TerritoryProblem, start: pd.Series | None = None, **extra: Any
+    ) -> Alignment:
+        """Optimize ``problem`` with the study's solver settings (``extra`` overrides them)."""
+        kw = {**dict(self.solve_settings), **extra}
         if start is not None:
             start = start[start.isin(problem.reps.index)]
             kw["start"] = start
@@ -181,6 +187,15 @@ class ScenarioResult:
     after: Alignment
     forced: pd.DataFrame
     summary: dict[str, Any]
+
+    def export(self, out: str | os.PathLike[str], **kwargs: Any) -> dict[str, Path]:
+        """Write the new plan with the before/after comparison (:func:`~territory_opt.report.export_plan`).
+
+        ``kwargs`` go to ``export_plan`` (``accounts``, ``inputs``, ``force``, ``maps``...).
+        """
+        from .report import export_plan
+
+        return export_plan(self.after, out, before=self.before, **kwargs)
 
     def changes(self) -> pd.DataFrame:
         """Units changing rep (current -> new), with measures and a ``forced`` flag."""
@@ -252,16 +267,14 @@ def _run(
         raise ValidationError(f"mode must be 'complete' or 'local', not {mode!r}.")
     before = study.current()
     forced_set = set(forced_units)
-    kw = dict(overrides)
-    soft = None
     if mode == "local":
-        movable = forced_set | set(free_units) | set(reps["home"])
-        kw["locks"] = {
-            u: r for u, r in study.baseline.items() if u not in movable and r in reps.index
-        }
-        soft = 100.0
-    problem = study.problem(reps, soft_balance=soft, **kw)
-    after = study.solve(problem, start=study.baseline)
+        problem, after = _run_local(study, reps, forced_set | set(free_units), overrides)
+    else:
+        problem = study.problem(reps, **overrides)
+        after = honest_report(problem, study.solve(problem, start=study.baseline))
+    # the plan keeps every unit column, and its baseline is the real current plan (the
+    # leaver's units come from the leaver, not from nobody)
+    after = dataclasses.replace(after, units=study.units, baseline=study.baseline)
     forced = before.changes(before.assignment).iloc[0:0]
     if forced_set:
         m = [c for c in study.measures if c in study.units.columns]
@@ -275,6 +288,32 @@ def _run(
             forced[c] = study.units[c].reindex(forced["unit"]).to_numpy()
         forced = forced.sort_values("unit").reset_index(drop=True)
     return ScenarioResult(name, before, after, forced, _summary(study, before, after, forced))
+
+
+def _run_local(
+    study: Study, reps: pd.DataFrame, freed: set[Hashable], overrides: Mapping[str, Any]
+) -> tuple[TerritoryProblem, Alignment]:
+    """*Au fil de l'eau*: every unit outside ``freed`` (and outside what the event cuts off
+    from its rep) is locked to its current rep; balance is soft, weighed so that a territory
+    1 % beyond its bounds costs 1 % of the start plan's cost; the solve starts from a valid
+    local plan, so it returns at worst that plan."""
+    start = local_start(study.graph, study.baseline, reps, freed)  # type: ignore[arg-type]
+    freed = freed | {u for u, r in study.baseline.items() if start[u] != r}
+    homes = set(reps["home"])
+    locks = {u: start[u] for u in study.baseline.index if u not in freed and u not in homes}
+    problem = study.problem(reps, soft_balance=1.0, **{**dict(overrides), "locks": locks})
+    weight = max(plan_objective(problem, start), 1.0)
+    problem = problem.replace(
+        balance=tuple(dataclasses.replace(b, penalty=weight) for b in problem.balance)
+    )
+    after = honest_report(problem, study.solve(problem, start=start, warm_start=False))
+    moved = moved_outside(after.assignment, study.baseline, freed)
+    if moved:
+        raise LocalityError(
+            f"the local what-if moved {len(moved)} unit(s) it had to keep "
+            f"({', '.join(map(str, moved[:5]))}); use mode='complete'."
+        )
+    return problem, after
 
 
 def _check_rep(study: Study, rep: Hashable, *, exists: bool) -> None:
@@ -387,7 +426,11 @@ def move_rep(
     local_hops: int = 6,
     **overrides: Any,
 ) -> ScenarioResult:
-    """A rep moves home: re-optimize (``"local"``: only around the old and new homes)."""
+    """A rep moves home: re-optimize.
+
+    ``"local"``: only the rep's own units and those within ``local_hops`` of the old and
+    new homes may move.
+    """
     _check_rep(study, rep, exists=True)
     _check_home(study, new_home)
     reps = study.reps.copy()
@@ -397,6 +440,7 @@ def move_rep(
     free: set[Hashable] = set()
     if mode == "local":
         free = _neighbourhood(study, new_home, local_hops) | _neighbourhood(study, old, local_hops)
+        free |= set(study.baseline.index[study.baseline == rep])  # their territory re-centres
     return _run(study, f"move {rep} to {new_home}", reps, mode, [], free, overrides)
 
 

@@ -668,6 +668,9 @@ def diagnose(
                 f"the balance tolerances cannot all be met: the smallest total excess over the bounds is "
                 f"{_pct(dev)} of a target (summed over territories and measures)"
             )
+        from .tolerance import explain_balance
+
+        out.extend(explain_balance(problem, solver, time_limit=max(each, 10.0), threads=threads))
     return out
 
 
@@ -703,6 +706,8 @@ def _heuristic_plan(
             )
             logger.info(msg)
             return fc.assignment, fc.feasible, msg
+        if allowed is None and problem.locks:  # the heuristic must keep the locks too
+            allowed = allowed_mask(problem)
         inst = problem.to_heuristic_instance(allowed=allowed)
         res = heuristics.build_plan(
             inst, seed=seed, time_limit=time_limit, start=start,
@@ -1200,7 +1205,7 @@ def optimize(
         elif plan is not None:
             asg = plan
             notes.append(
-                "the solver found no plan: returning the given start plan, which VIOLATES the "
+                f"the solver found no plan: returning {'the given start' if start is not None and not warm_start else 'the warm-start'} plan, which VIOLATES the "
                 f"hard constraints by {model.max_violation(start_vector(problem, model, plan)):.3g}"
             )
             status = "no_solution"

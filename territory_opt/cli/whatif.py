@@ -79,7 +79,6 @@ def _run(
     **event: Any,
 ) -> None:
     from ..plan_file import PlanSettings
-    from ..report import export_plan
     from ..scenarios import add_rep, move_rep, remove_rep
 
     with errors_reported():
@@ -100,8 +99,7 @@ def _run(
         saved = PlanSettings.from_problem(study.problem())
         files: dict[str, Path] = {}
         if out_dir is not None:
-            files = export_plan(
-                res.after,
+            files = res.export(
                 out_dir,
                 accounts=data.accounts,
                 inputs=data.paths,
