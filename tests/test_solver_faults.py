@@ -227,7 +227,8 @@ def test_export_crash_leaves_no_partial_file(
     with pytest.raises(OSError, match="disk full"):
         export_plan(a, out, maps=False)
     assert calls and Path(calls[0]).name.startswith(".plan_territories.")
-    assert sorted(x.name for x in out.iterdir()) == [], "a partial or temporary file was left"
+    assert not out.exists(), "a partial folder was left (the export created it)"
+    assert [x.name for x in tmp_path.iterdir()] == [], "a staging folder was left"
     monkeypatch.setattr(pd.DataFrame, "to_csv", real)
     files = export_plan(a, out, maps=False, force=True)  # a retry writes complete files
     assert pd.read_csv(files["territories"]).shape[0] == 4
