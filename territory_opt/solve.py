@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .alignment import Alignment, SolveReport
+from .bounds import best, problem_floor, restriction, settle
 from .contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
 from .exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from .model import MilpModel, allowed_mask, build_model, start_vector
@@ -879,6 +880,7 @@ def _solve_plain(
                 return (
                     dataclasses.replace(
                         raw,
+                        bound=bound,  # the best of every round, not only the last solve's
                         seconds=time.perf_counter() - t0,
                         message=f"{raw.message}; {rounds} cut round(s)",
                     ),
@@ -1147,6 +1149,7 @@ def optimize(
     if raw.status == "infeasible" and pruned:
         logger.warning("pruned model infeasible: re-solving unpruned")
         notes.append("pruned model proven infeasible: re-solved unpruned")
+        pruned = False
         unpruned = allowed_mask(problem, keep=plan)
         check_model_size(problem, unpruned, solver=name, max_bytes=max_bytes)
         raw, model, asg = solve_with(unpruned)
@@ -1223,25 +1226,28 @@ def optimize(
     objective = parts["objective"] if raw.objective is None or raw.values is None else raw.objective
     if status == "infeasible":
         objective = parts["objective"]
-    bound = raw.bound
-    gapv = raw.gap if raw.values is not None else None
-    trivial = _trivial_bound(problem, model)
-    if trivial is not None and (bound is None or bound < trivial):
-        bound = trivial  # early HiGHS dual bounds can be far below this obvious one
-        gapv = None
-    if gapv is None and bound is not None and status in ("optimal", "feasible"):
-        gapv = abs(objective - bound) / max(abs(objective), 1e-10)
-    if status == "no_solution":
-        gapv = None  # the returned plan violates hard constraints: no gap to speak of
-    message = "; ".join([n for n in notes if n] + [raw.message])
-    report = SolveReport(
+    # the bound: the best of every stage, labelled with what it is valid for (bounds.py)
+    floor, floor_what = problem_floor(problem, cap_seconds=min(30.0, max(2.0, 0.2 * time_limit)))
+    st = settle(
         status=status,
         objective=objective,
-        bound=bound,
-        gap=gapv,
+        model_bound=best(raw.bound, _trivial_bound(problem, model)),
+        floor=floor,
+        restricted=restriction(problem, pruned=pruned, nearest=nearest, radius=radius),
+        floor_what=floor_what,
+    )
+    message = "; ".join([n for n in notes if n] + [raw.message, st.note])
+    report = SolveReport(
+        status=st.status,
+        objective=objective,
+        bound=st.bound,
+        gap=st.gap,  # None for "no_solution": the plan violates hard constraints
         seconds=time.perf_counter() - t0,
         solver=name,
-        message=message,
+        message=message.rstrip("; "),
+        bound_scope=st.scope,
+        restricted_bound=st.restricted_bound,
+        restricted_optimal=st.restricted_optimal,
     )
     return _to_alignment(problem, asg, report)
 
