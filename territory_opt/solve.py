@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _workclock
 from .alignment import Alignment, SolveReport
 from .bounds import best, problem_floor, restriction, settle
 from .contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
@@ -705,10 +706,12 @@ def _heuristic_plan(
             logger.info(msg)
             return fc.assignment, fc.feasible, msg
         inst = problem.to_heuristic_instance(allowed=allowed)
-        res = heuristics.build_plan(
-            inst, seed=seed, time_limit=time_limit, start=start,
-            recombination_seconds=0.5 * depth, group_seconds=2.0 * depth,
-        )  # fmt: skip
+        # work-counted (same plan under any load); the wall clock only caps it (_workclock)
+        with _workclock.counted(problem.n_units, wall_cap=_WALL_CAP * time_limit + 1.0):
+            res = heuristics.build_plan(
+                inst, seed=seed, time_limit=time_limit, start=start,
+                recombination_seconds=0.5 * depth, group_seconds=2.0 * depth,
+            )  # fmt: skip
     except Exception as exc:  # the heuristic is an optional helper: never fail the solve
         logger.warning("heuristic failed (%s): solving without warm start", exc)
         return None, False, f"heuristic failed: {exc}"
@@ -731,12 +734,11 @@ def _budget_start(
     to, e.g. 30 % there), the heuristic starts from the current plan with the full time
     again, as it did before this route existed.
     """
-    t0 = time.perf_counter()
     free, free_ok, _ = _heuristic_plan(
         problem.replace(disruption_budget=None), seed=seed, time_limit=0.5 * time_limit
     )
     if free is not None and free_ok:
-        left = max(1.0, time_limit - (time.perf_counter() - t0))
+        left = max(1.0, 0.5 * time_limit)  # counted work, not what the wall clock left
         plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left, start=free)
         if ok:
             return plan, ok, f"{msg} (from the plan without the budget, walked back into it)"
@@ -777,6 +779,9 @@ _LOOP_SHARE = 0.35
 """Once a connected plan is known, the cut loop starts no new round after this share of
 its time: on Normandy the bound barely moves after the first rounds (17.36 -> 17.38 M in
 60 rounds) while the heuristic's recombinations still improve the plan."""
+_WALL_CAP = 2.0
+"""The heuristic's counted work may take this many times its nominal time before the wall
+clock cuts it (a loaded machine); ``SolveReport.work_capped`` then says so."""
 _HEURISTIC_SHARE = 0.4
 """Default share of the time limit for the warm-start heuristic. On Normandy (17 homes,
 60 s) the exact-contiguity bound comes from the first relaxation (≈15 s; later cut rounds
@@ -1072,6 +1077,7 @@ def optimize(
     from .guard import check_model_size
 
     t0 = time.perf_counter()
+    capped0 = _workclock.capped_runs()
     name = _solver_name(solver)
     notes: list[str] = []
     pruned = nearest is not None or radius is not None
@@ -1236,6 +1242,12 @@ def optimize(
         restricted=restriction(problem, pruned=pruned, nearest=nearest, radius=radius),
         floor_what=floor_what,
     )
+    capped = _workclock.capped_runs() > capped0
+    if capped:
+        notes.append(
+            "the time limit cut the heuristic's counted work (a slow or loaded machine): "
+            "the same seed may give another plan elsewhere; raise time_limit"
+        )
     message = "; ".join([n for n in notes if n] + [raw.message, st.note])
     report = SolveReport(
         status=st.status,
@@ -1248,10 +1260,13 @@ def optimize(
         bound_scope=st.scope,
         restricted_bound=st.restricted_bound,
         restricted_optimal=st.restricted_optimal,
+        work_capped=capped,
     )
     return _to_alignment(problem, asg, report)
 
 
+_POLISH_SHARE = 0.35
+"""Work budget of the polish (counted seconds, see _workclock) as a share of time_limit."""
 _POLISH_CHUNK = 15.0
 """Seconds per heuristic run in the polish: each run restarts from the best plan so far.
 
@@ -1279,22 +1294,26 @@ def _polish(
     until a run finds nothing better. A plan is kept only when it satisfies the
     model, is connected and is cheaper. The bound is unchanged.
     """
-    left = time_limit - (time.perf_counter() - t0) - 0.5
+    # a budget of counted work (the same under any load); the time limit only caps it
+    left = _POLISH_SHARE * time_limit
     if left < 2.0 or problem.free_centres or raw.objective is None:
         return raw, asg
     allowed = model.x >= 0
     best, best_obj, best_vals = asg, raw.objective, None
     start_obj, runs, began = raw.objective, 0, time.perf_counter()
     while left >= 2.0:
-        runs += 1
         chunk = left if left < 1.5 * _POLISH_CHUNK else _POLISH_CHUNK
+        if time_limit - (time.perf_counter() - t0) - 0.5 < 2.0:
+            _workclock.mark_capped()  # the time limit, not the work budget, ends the polish
+            break
+        runs += 1
         # each run digs deeper (longer recombination MILPs) instead of redoing the
         # same ones: a run from the best plan with the same settings finds the same moves
         plan, ok, _ = _heuristic_plan(
             problem, seed=seed + runs, time_limit=chunk, start=best, allowed=allowed,
             depth=min(2.0 ** (runs - 1), 8.0),
         )  # fmt: skip
-        left = time_limit - (time.perf_counter() - t0) - 0.5
+        left -= chunk
         if plan is None or not ok or cut_rows(problem, model.x, plan):
             break
         vals = start_vector(problem, model, plan)
