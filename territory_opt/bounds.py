@@ -52,7 +52,10 @@ def restriction(
     """How the solved model restricts the problem as stated, in words; ``None`` if it does not."""
     parts = []
     if pruned:
-        how = [f"nearest={nearest}" if nearest is not None else "", f"radius={radius:g}" if radius is not None else ""]
+        how = [
+            f"nearest={nearest}" if nearest is not None else "",
+            f"radius={radius:g}" if radius is not None else "",
+        ]
         parts.append(f"pruned model ({', '.join(h for h in how if h)})")
     if problem.contiguity == "sp":
         parts.append("shortest-path contiguity ('sp' forbids some connected plans)")
@@ -71,7 +74,9 @@ def _trivial(problem: TerritoryProblem, allowed: np.ndarray) -> float | None:
     return float(np.where(allowed, coef, np.inf).min(axis=1).sum())
 
 
-def problem_floor(problem: TerritoryProblem, *, cap_seconds: float = 20.0) -> tuple[float | None, str]:
+def problem_floor(
+    problem: TerritoryProblem, *, cap_seconds: float = 20.0
+) -> tuple[float | None, str]:
     """A lower bound valid for ``problem`` as stated, independent of the time limit.
 
     The LP relaxation of the unpruned model with contiguity dropped (every connected plan
@@ -95,9 +100,7 @@ def problem_floor(problem: TerritoryProblem, *, cap_seconds: float = 20.0) -> tu
 
         model = build_model(problem.replace(contiguity=None, tie_break=False), allowed)
         relaxed = dataclasses.replace(model, integer=np.zeros_like(model.integer))
-        raw = _run_highs(
-            relaxed, time_limit=cap_seconds, gap=0.0, threads=1, seed=0, start=None
-        )
+        raw = _run_highs(relaxed, time_limit=cap_seconds, gap=0.0, threads=1, seed=0, start=None)
         if raw.message == "HiGHS: Optimal" and raw.objective is not None:
             lp = float(raw.objective)
     except Exception as exc:  # the floor is an extra: never fail the solve for it

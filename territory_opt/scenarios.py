@@ -23,7 +23,6 @@ event forces".
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field

@@ -36,7 +36,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from .contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repa
 from .exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from .model import MilpModel, allowed_mask, build_model, start_vector
 from .problem import TerritoryProblem
+from .progress import ProgressEvent, Reporter
 
 __all__ = ["SOLVERS", "diagnose", "optimize", "precheck", "solve_model"]
 
@@ -1023,6 +1024,7 @@ def optimize(
     start: Mapping[Hashable, Hashable] | pd.Series | Alignment | None = None,
     raise_infeasible: bool = True,
     max_bytes: int | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
 ) -> Alignment:
     """Solve a territory problem and return the best plan found.
 
@@ -1058,6 +1060,9 @@ def optimize(
     max_bytes : int, optional
         Memory limit for the model-size guard (:mod:`territory_opt.guard`); default the
         machine's available memory. The guard warns above half of it and refuses above it.
+    progress : callable, optional
+        Called with a :class:`~territory_opt.progress.ProgressEvent` (stage, elapsed,
+        time limit, best objective, bound, gap) at each stage change; nothing if None.
 
     Returns
     -------
@@ -1078,6 +1083,7 @@ def optimize(
 
     t0 = time.perf_counter()
     capped0 = _workclock.capped_runs()
+    step = Reporter(progress, t0, time_limit)
     name = _solver_name(solver)
     notes: list[str] = []
     pruned = nearest is not None or radius is not None
@@ -1089,6 +1095,7 @@ def optimize(
         max_bytes=max_bytes,
     )
     problems = precheck(problem)
+    step("precheck")
     if problems:
         if raise_infeasible:
             raise InfeasibleError(problems)
@@ -1122,6 +1129,10 @@ def optimize(
             hint = plan
             plan = None
 
+    step("heuristic")
+    # a bound for the problem as stated, the same whatever the time limit (bounds.py)
+    floor, floor_what = problem_floor(problem, cap_seconds=min(30.0, max(2.0, 0.2 * time_limit)))
+    step("bound", bound=floor)
     allowed = allowed_mask(problem, nearest=nearest, radius=radius, keep=plan)
     if pruned:
         extra = precheck(problem, allowed)
@@ -1171,7 +1182,10 @@ def optimize(
             raise InfeasibleError(diag)
         asg = plan if plan is not None else hint
 
+    exact = restriction(problem, pruned=pruned, nearest=nearest, radius=radius) is None
+    step("milp", objective=raw.objective, bound=raw.bound if exact else None)
     if raw.status == "feasible" and asg is not None and warm_start:
+        step("polish")
         raw, asg = _polish(problem, model, raw, asg, t0=t0, time_limit=time_limit, seed=seed)
 
     # lexicographic tie-break
@@ -1233,7 +1247,6 @@ def optimize(
     if status == "infeasible":
         objective = parts["objective"]
     # the bound: the best of every stage, labelled with what it is valid for (bounds.py)
-    floor, floor_what = problem_floor(problem, cap_seconds=min(30.0, max(2.0, 0.2 * time_limit)))
     st = settle(
         status=status,
         objective=objective,
@@ -1261,6 +1274,12 @@ def optimize(
         restricted_bound=st.restricted_bound,
         restricted_optimal=st.restricted_optimal,
         work_capped=capped,
+    )
+    ok = st.status in ("optimal", "feasible")
+    step(
+        "done",
+        objective=objective if ok else None,
+        bound=st.bound if st.scope == "problem" else None,
     )
     return _to_alignment(problem, asg, report)
 
