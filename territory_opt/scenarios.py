@@ -473,10 +473,10 @@ def pareto_curve(
         if why is not None and status in ("optimal", "feasible"):
             status = "rejected"  # the solver's plan breaks this point's own constraints
         solved.append((b, problem, al, why, status))
-    for b, problem, al, why, status in solved:
+    for b, problem, mine, why, status in solved:
         cap = as_number(b) + 1e-9
         valid = [c for c in pool if c[1] <= cap and plan_breaks(problem, c[2]) is None]
-        own = al.report if al is not None else None
+        own = mine.report if mine is not None else None
         row: dict[str, Any] = {"budget": b}
         if not valid:
             rows.append(
@@ -485,11 +485,11 @@ def pareto_curve(
             )  # fmt: skip
             continue
         obj, _, chosen = min(valid, key=lambda c: c[0])
-        note = "" if chosen is al else "better plan from another point"
+        note = "" if chosen is mine else "better plan from another point"
         own_status = status if status in ("optimal", "feasible") else "feasible"
         bound = point_bound(as_number(b), bounds)
         scope = "problem" if bound is not None else "none"
-        if bound is None and own is not None and own.bound is not None and chosen is al:
+        if bound is None and own is not None and own.bound is not None and chosen is mine:
             bound, scope = own.bound, own.bound_scope  # a restricted bound of its own plan
         if bound is not None:
             bound = min(bound, obj)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from territory_opt.progress import ProgressEvent
 from territory_opt.solve import optimize
 from tests.test_trust import _mid_grid
@@ -14,7 +16,7 @@ def test_progress_events() -> None:
     assert stages[:3] == ["precheck", "heuristic", "bound"] and stages[-1] == "done"
     assert "milp" in stages
     bounds = [e.bound for e in events if e.bound is not None]
-    assert bounds and all(b2 >= b1 for b1, b2 in zip(bounds, bounds[1:], strict=False))
+    assert bounds and all(b2 >= b1 for b1, b2 in itertools.pairwise(bounds))
     for e in events:
         assert e.time_limit == 4.0 and e.elapsed >= 0
         if e.bound is not None and e.objective is not None:

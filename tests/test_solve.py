@@ -82,9 +82,7 @@ def test_pruning_never_silently_infeasible() -> None:
     G = nx.path_graph(8)
     meas = pd.DataFrame({"w": [1.0] * 7 + [9.0]}, index=range(8))
     reps = pd.DataFrame({"home": [0, 7]}, index=["A", "B"])  # A must take units nearer to B
-    p = TerritoryProblem.from_graph(
-        G, reps, measures=meas, balance={"w": 0.15}, contiguity="flow"
-    )
+    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.15}, contiguity="flow")
     a = optimize(p, "highs", gap=0.0, warm_start=False, nearest=1)
     assert a.report is not None and a.report.status == "optimal"
     assert a.report.bound_scope == "problem" and a.report.restricted_bound is None
