@@ -22,9 +22,12 @@ Pipeline
 6. If infeasible, **diagnose** by relaxing constraint groups (disruption budget,
    contiguity, balance) and raise :class:`InfeasibleError` with sentences.
 
-Status is ``"optimal"`` only when the solver *proved* optimality (|objective - bound| <= 1e-6 max(1, |objective|));
-``"feasible"`` for a plan with a larger or unknown gap (e.g. stopped at the requested
-gap or the time limit), ``"infeasible"`` or ``"no_solution"``.
+Status is ``"optimal"`` only when optimality is *proved for the problem as stated*
+(|objective - bound| <= 1e-6 max(1, |objective|) with a bound valid for it): a pruned or
+``"sp"`` model proved optimal is ``"feasible"``, "optimal within the restricted model"
+(``SolveReport.restricted_optimal``; :mod:`territory_opt.bounds`); ``"feasible"`` for a
+plan with a larger or unknown gap (e.g. stopped at the requested gap or the time limit),
+``"infeasible"`` or ``"no_solution"``.
 """
 
 from __future__ import annotations
@@ -1182,6 +1185,7 @@ def optimize(
             raise InfeasibleError(diag)
         asg = plan if plan is not None else hint
 
+    pruned = pruned and bool((allowed_mask(problem) & (model.x < 0)).any())  # cut anything?
     exact = restriction(problem, pruned=pruned, nearest=nearest, radius=radius) is None
     step("milp", objective=raw.objective, bound=raw.bound if exact else None)
     if raw.status == "feasible" and asg is not None and warm_start:

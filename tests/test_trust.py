@@ -115,3 +115,16 @@ def test_bound_does_not_weaken_with_more_time() -> None:
     assert short.bound is not None and long.bound is not None
     assert long.bound >= short.bound - 1e-9 * abs(short.bound)
     assert short.bound_scope == long.bound_scope == "problem"
+
+
+def test_pruning_that_cuts_nothing_is_exact() -> None:
+    """nearest=3 with 3 reps keeps every assignment: the model is the problem, optimal."""
+    G, meas, reps, cost = _inst(0)
+    exact, _ = _brute_force(G, meas, reps, cost, 0.2, "flow")
+    p = TerritoryProblem.from_graph(
+        G, reps, measures=meas, cost=cost, contiguity="cuts", balance={"w": 0.2}
+    )
+    r = optimize(p, "highs", gap=0.0, warm_start=False, nearest=3).report
+    assert r is not None and r.status == "optimal" and r.restricted_bound is None
+    assert r.objective == pytest.approx(exact, abs=1e-6)
+    assert r.bound == pytest.approx(exact, abs=1e-5) and r.bound_scope == "problem"
