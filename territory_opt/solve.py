@@ -688,6 +688,7 @@ def _heuristic_plan(
     start: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
     depth: float = 1.0,
+    deadline: float = np.inf,
 ) -> tuple[np.ndarray | None, bool, str]:
     """Column index per unit from the construction heuristic, or ``None``.
 
@@ -711,7 +712,8 @@ def _heuristic_plan(
             return fc.assignment, fc.feasible, msg
         inst = problem.to_heuristic_instance(allowed=allowed)
         # work-counted (same plan under any load); the wall clock only caps it (_workclock)
-        with _workclock.counted(problem.n_units, wall_cap=_WALL_CAP * time_limit + 1.0):
+        cap = min(_WALL_CAP * time_limit + 1.0, deadline - time.perf_counter())
+        with _workclock.counted(problem.n_units, wall_cap=cap) as work:
             res = heuristics.build_plan(
                 inst, seed=seed, time_limit=time_limit, start=start,
                 recombination_seconds=0.5 * depth, group_seconds=2.0 * depth,
@@ -720,13 +722,14 @@ def _heuristic_plan(
         logger.warning("heuristic failed (%s): solving without warm start", exc)
         return None, False, f"heuristic failed: {exc}"
     asg = np.asarray(res.assignment, dtype=np.int64)
-    msg = f"heuristic plan in {res.seconds:.1f} s: {'feasible' if res.feasible else f'violation {res.max_violation:.3g}'}, cost {res.cost:.6g}"
+    how = "cut by the time limit" if work.capped else "counted"
+    msg = f"heuristic plan in {min(res.seconds, work.t):.1f} s ({how}): {'feasible' if res.feasible else f'violation {res.max_violation:.3g}'}, cost {res.cost:.6g}"
     logger.info(msg)
     return asg, bool(res.feasible), msg
 
 
 def _budget_start(
-    problem: TerritoryProblem, *, seed: int, time_limit: float
+    problem: TerritoryProblem, *, seed: int, time_limit: float, deadline: float = np.inf
 ) -> tuple[np.ndarray | None, bool, str]:
     """Warm start under a disruption budget: the best plan, then walked back into the budget.
 
@@ -739,17 +742,20 @@ def _budget_start(
     again, as it did before this route existed.
     """
     free, free_ok, _ = _heuristic_plan(
-        problem.replace(disruption_budget=None), seed=seed, time_limit=0.5 * time_limit
-    )
+        problem.replace(disruption_budget=None), seed=seed, time_limit=0.5 * time_limit,
+        deadline=deadline,
+    )  # fmt: skip
     if free is not None and free_ok:
         left = max(1.0, 0.5 * time_limit)  # counted work, not what the wall clock left
-        plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left, start=free)
+        plan, ok, msg = _heuristic_plan(
+            problem, seed=seed, time_limit=left, start=free, deadline=deadline
+        )
         if ok:
             return plan, ok, f"{msg} (from the plan without the budget, walked back into it)"
     # a tight budget: the walk back failed; start from the current plan with the full
     # heuristic time again (so a tight budget costs up to twice the heuristic time)
     left = time_limit
-    plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left)
+    plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left, deadline=deadline)
     return plan, ok, f"{msg} (from the current plan: the unbudgeted plan could not be walked back)"
 
 
@@ -783,7 +789,7 @@ _LOOP_SHARE = 0.35
 """Once a connected plan is known, the cut loop starts no new round after this share of
 its time: on Normandy the bound barely moves after the first rounds (17.36 -> 17.38 M in
 60 rounds) while the heuristic's recombinations still improve the plan."""
-_WALL_CAP = 2.0
+_WALL_CAP = 3.0
 """The heuristic's counted work may take this many times its nominal time before the wall
 clock cuts it (a loaded machine); ``SolveReport.work_capped`` then says so."""
 _HEURISTIC_SHARE = 0.4
@@ -1107,11 +1113,12 @@ def optimize(
     plan: np.ndarray | None = None
     hint: np.ndarray | None = None  # a violating heuristic plan: fallback only
     h_time = heuristic_time if heuristic_time is not None else _HEURISTIC_SHARE * time_limit
+    cap = t0 + max(h_time, 0.8 * time_limit)  # wall-clock cap of the warm start's counted work
     if start is not None and not warm_start:
         plan = _plan_from_start(problem, start)
         notes.append("warm start from the given plan")
     elif warm_start and start is None and problem.disruption_budget is not None:
-        plan, plan_ok, msg = _budget_start(problem, seed=seed, time_limit=h_time)
+        plan, plan_ok, msg = _budget_start(problem, seed=seed, time_limit=h_time, deadline=cap)
         notes.append(msg)
         if not plan_ok:
             hint = plan
@@ -1120,11 +1127,15 @@ def optimize(
         # with a given plan (e.g. the current alignment of a what-if), the heuristic starts
         # from it: repaired (balance, contiguity) and improved, so the MILP gets a valid start
         given = None if start is None else _plan_from_start(problem, start)
-        plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time, start=given)
+        plan, plan_ok, msg = _heuristic_plan(
+            problem, seed=seed, time_limit=h_time, start=given, deadline=cap
+        )
         notes.append(msg if given is None else f"warm start from the given plan, repaired: {msg}")
         if given is not None and not plan_ok:
             # the given plan could not be repaired: build one from scratch instead
-            fresh, fresh_ok, fmsg = _heuristic_plan(problem, seed=seed, time_limit=h_time)
+            fresh, fresh_ok, fmsg = _heuristic_plan(
+                problem, seed=seed, time_limit=h_time, deadline=cap
+            )
             if fresh_ok or plan is None:
                 plan, plan_ok = fresh, fresh_ok
                 notes.append(f"heuristic from scratch instead: {fmsg}")
@@ -1334,7 +1345,7 @@ def _polish(
         # same ones: a run from the best plan with the same settings finds the same moves
         plan, ok, _ = _heuristic_plan(
             problem, seed=seed + runs, time_limit=chunk, start=best, allowed=allowed,
-            depth=min(2.0 ** (runs - 1), 8.0),
+            depth=min(2.0 ** (runs - 1), 8.0), deadline=t0 + time_limit - 0.5,
         )  # fmt: skip
         left -= chunk
         if plan is None or not ok or cut_rows(problem, model.x, plan):
