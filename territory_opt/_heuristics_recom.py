@@ -27,6 +27,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from . import _workclock
 from ._heuristics_search import State, _Data
 
 try:  # highspy is a dependency, but keep the heuristic usable without it
@@ -68,9 +69,26 @@ def _solver(time_limit: float) -> highspy.Highs:
     with _quiet_banner():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    # on the work clock: a node limit decides, the time limit is only a wider cap
+    cap, nodes = _workclock.sub_limits(time_limit)
+    h.setOptionValue("time_limit", float(max(cap, 0.01)))
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
     h.setOptionValue("random_seed", 0)
     return h
+
+
+def _run(h: highspy.Highs, nominal: float, size: int) -> None:
+    """Run a sub-solve and charge its counted work to the work clock."""
+    h.run()
+    info = h.getInfo()
+    _workclock.charge(
+        int(info.simplex_iteration_count),
+        max(0, int(info.mip_node_count)),
+        size,
+        nominal,
+        h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit,
+    )
 
 
 def _sparse_rows(
@@ -157,7 +175,7 @@ def _solve_assignment_lp(
     _sparse_rows(rows_idx, rows_val, nv, lp)
     h = _solver(time_limit)
     h.passModel(lp)
-    h.run()
+    _run(h, time_limit, nv)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(h.getSolution().col_value)
@@ -296,7 +314,7 @@ def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray 
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.passModel(lp)
     h.setSolution(nv, np.arange(nv, dtype=np.int32), cur)
-    h.run()
+    _run(h, time_limit, nv)
     if h.getInfo().primal_solution_status != 2:  # 2 = feasible
         return None
     x = np.asarray(h.getSolution().col_value[:nx_]).reshape(s, K)

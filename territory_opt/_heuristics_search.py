@@ -14,10 +14,11 @@ both. Only the two territories touched by a move are re-traversed.
 from __future__ import annotations
 
 import heapq
-import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from . import _workclock
 
 _EPS = 1e-12
 
@@ -535,4 +536,5 @@ def better(v1: float, c1: float, v2: float, c2: float, tol: float = 1e-9) -> boo
 
 
 def now() -> float:
-    return time.perf_counter()
+    """The search's clock: the work clock of :mod:`territory_opt._workclock` when counted."""
+    return _workclock.now()

@@ -23,7 +23,6 @@ event forces".
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -454,12 +453,19 @@ def pareto_curve(
 
     Each budget (an account count, or ``"10%"`` of all accounts) bounds the disruption
     of a fresh solve; the table gives, per budget, the plan's objective, accounts
-    changed, balance and the solver's status/gap. Infeasible budgets are rows with
-    status ``"infeasible"``. Every point is solved from the current plan; the unconstrained
-    plan is solved once too. A plan is valid for every budget at least its own disruption,
-    so each point reports the best valid plan seen (``note`` says when it came from
-    another point): the objective never increases as the budget grows.
+    changed, balance and the solver's status/bound/gap. A point without a valid plan
+    (infeasible budget, no plan in time, or a plan that breaks the point's budget or
+    tolerances, checked from the data) has its status and ``reason`` and *no* plan
+    figures (NaN): it never shows a plan. Every point is solved from the current plan;
+    the unconstrained plan is solved once too. A plan is valid for every budget at least
+    its own disruption, so each point reports the best valid plan seen (``note`` says
+    when it came from another point): the objective never increases as the budget grows.
+    The bound of a point is the best bound valid for the problem at that budget (its own
+    solve's, or a larger budget's: a looser budget's optimum is never higher); the gap
+    is the plan's objective against it; ``bound_scope`` as in :class:`SolveReport`.
     """
+    from ._pareto_checks import plan_breaks, point_bound
+
     rows: list[dict[str, Any]] = []
     total = float(study.units["accounts"].sum()) if "accounts" in study.units.columns else None
 
@@ -471,68 +477,89 @@ def pareto_curve(
     # every valid plan seen so far: (objective, accounts changed, plan); a plan is valid for
     # any budget at least its disruption (ε-constraint), so each point takes the best of them
     pool: list[tuple[float, float, Alignment]] = []
+    # (budget, problem-scope bound) of every solve: valid for every budget at most its own
+    bounds: list[tuple[float, float | None]] = []
 
-    def remember(al: Alignment) -> None:
+    def remember(al: Alignment, problem: TerritoryProblem, cap: float) -> str | None:
         rep = al.report
-        if rep is not None and rep.status in ("optimal", "feasible") and rep.objective is not None:
+        if rep is None or rep.status not in ("optimal", "feasible") or rep.objective is None:
+            return rep.message[:200] if rep is not None else "no report"
+        if rep.bound_scope == "problem":
+            bounds.append((cap, rep.bound))
+        why = plan_breaks(problem, al)
+        if why is None:
             pool.append((float(rep.objective), float(al.metrics()["accounts_changed"]), al))
+        return why
 
     try:  # the unconstrained plan: valid for every budget above its own disruption
-        remember(study.solve(study.problem(reps)))
+        free = study.problem(reps)
+        remember(study.solve(free), free, np.inf)
     except ValidationError:
         raise
     except Exception as exc:
         logger.info("unconstrained solve failed: %s", exc)
+    solved: list[tuple[float | str, TerritoryProblem, Alignment | None, str | None, str]] = []
+    plans: dict[Any, pd.Series] = {}
     for b in sorted(budgets, key=as_number):
         problem = study.problem(reps, disruption_budget=b)
         try:
             al = study.solve(problem)
         except ValidationError:
             raise
-        except Exception as exc:  # InfeasibleError / SolverError: record the row
-            rows.append({"budget": b, "status": type(exc).__name__, "message": str(exc)[:200]})
+        except Exception as exc:  # InfeasibleError / SolverError: a row without a plan
+            solved.append((b, problem, None, str(exc)[:200], type(exc).__name__))
             continue
-        remember(al)
+        why = remember(al, problem, as_number(b))
         rep = al.report
-        note = ""
+        if rep is not None and rep.status in ("optimal", "feasible") and why is not None:
+            logger.warning("budget %s: the solver's plan is rejected: %s", b, why)
+        status = rep.status if rep is not None else "no_solution"
+        if why is not None and status in ("optimal", "feasible"):
+            status = "rejected"  # the solver's plan breaks this point's own constraints
+        solved.append((b, problem, al, why, status))
+    for b, problem, mine, why, status in solved:
         cap = as_number(b) + 1e-9
-        valid = [c for c in pool if c[1] <= cap]
-        if valid and rep is not None:
-            obj, _, chosen = min(valid, key=lambda c: c[0])
-            if chosen is not al and (
-                rep.objective is None
-                or obj < rep.objective - 1e-9
-                or rep.status not in ("optimal", "feasible")
-            ):
-                gap = None if rep.bound is None else abs(obj - rep.bound) / abs(obj)
-                al = chosen.with_report(
-                    dataclasses.replace(
-                        rep,
-                        status="feasible",
-                        objective=obj,
-                        gap=gap,
-                        message="a better plan within this budget was found at another point; "
-                        + rep.message,
-                    )
-                )
-                rep = al.report
-                note = "better plan from another point"
-        m = al.metrics()
+        valid = [c for c in pool if c[1] <= cap and plan_breaks(problem, c[2]) is None]
+        own = mine.report if mine is not None else None
+        row: dict[str, Any] = {"budget": b}
+        if not valid:
+            rows.append(
+                {**row, "status": status, "reason": why or "no plan within this budget",
+                 "bound_scope": own.bound_scope if own is not None else "none"}
+            )  # fmt: skip
+            continue
+        obj, _, chosen = min(valid, key=lambda c: c[0])
+        note = "" if chosen is mine else "better plan from another point"
+        own_status = status if status in ("optimal", "feasible") else "feasible"
+        bound = point_bound(as_number(b), bounds)
+        scope = "problem" if bound is not None else "none"
+        if bound is None and own is not None and own.bound is not None and chosen is mine:
+            bound, scope = own.bound, own.bound_scope  # a restricted bound of its own plan
+        if bound is not None:
+            bound = min(bound, obj)
+        gap = None if bound is None else abs(obj - bound) / max(abs(obj), 1e-10)
+        proven = gap is not None and scope == "problem" and gap <= 1e-6
+        m = chosen.metrics()
+        plans[b] = chosen.assignment.copy()
         rows.append(
             {
-                "budget": b,
-                "status": rep.status if rep else "n/a",
-                "objective": rep.objective if rep else np.nan,
-                "bound": rep.bound if rep else np.nan,
-                "gap": rep.gap if rep else np.nan,
+                **row,
+                "status": "optimal" if proven else ("feasible" if note else own_status),
+                "reason": "" if not note else "a better plan within this budget was found at another point",
+                "objective": obj,
+                "bound": bound,
+                "bound_scope": scope,
+                "gap": gap,
                 "accounts_changed": m["accounts_changed"],
                 "accounts_changed_pct": m["accounts_changed_pct"],
                 "compactness_km": m["compactness"],
                 **{f"{k}_max_dev_pct": m[f"{k}_max_dev_pct"] for k in study.balance},
                 "note": note,
             }
-        )
-    return pd.DataFrame(rows)
+        )  # fmt: skip
+    out = pd.DataFrame(rows)
+    out.attrs["plans"] = plans  # budget -> the listed plan (unit -> rep), for checks
+    return out
 
 
 def compare_scenarios(results: Sequence[ScenarioResult]) -> pd.DataFrame:

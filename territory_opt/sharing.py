@@ -26,6 +26,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from . import _workclock
 from .adjacency import adjacency_graph
 from .alignment import Alignment
 from .exceptions import ValidationError
@@ -271,7 +272,9 @@ def choose_split(
             split, reps, measures=measures, balance=balance, baseline=baseline,
             **problem_settings,
         )  # fmt: skip
-        probe = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=probe_seconds)
+        # counted work (_workclock): the same split whatever the machine's load
+        with _workclock.counted(problem.n_units, wall_cap=3.0 * probe_seconds + 1.0):
+            probe = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=probe_seconds)
         if probe.feasible:
             return split, float(share), probe
     raise AssertionError("unreachable")

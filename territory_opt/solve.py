@@ -22,9 +22,12 @@ Pipeline
 6. If infeasible, **diagnose** by relaxing constraint groups (disruption budget,
    contiguity, balance) and raise :class:`InfeasibleError` with sentences.
 
-Status is ``"optimal"`` only when the solver *proved* optimality (|objective - bound| <= 1e-6 max(1, |objective|));
-``"feasible"`` for a plan with a larger or unknown gap (e.g. stopped at the requested
-gap or the time limit), ``"infeasible"`` or ``"no_solution"``.
+Status is ``"optimal"`` only when optimality is *proved for the problem as stated*
+(|objective - bound| <= 1e-6 max(1, |objective|) with a bound valid for it): a pruned or
+``"sp"`` model proved optimal is ``"feasible"``, "optimal within the restricted model"
+(``SolveReport.restricted_optimal``; :mod:`territory_opt.bounds`); ``"feasible"`` for a
+plan with a larger or unknown gap (e.g. stopped at the requested gap or the time limit),
+``"infeasible"`` or ``"no_solution"``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,11 +47,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import _workclock
 from .alignment import Alignment, SolveReport
+from .bounds import best, problem_floor, restriction, settle
 from .contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
 from .exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from .model import MilpModel, allowed_mask, build_model, start_vector
 from .problem import TerritoryProblem
+from .progress import ProgressEvent, Reporter
 
 __all__ = ["SOLVERS", "diagnose", "optimize", "precheck", "solve_model"]
 
@@ -685,6 +691,7 @@ def _heuristic_plan(
     start: np.ndarray | None = None,
     allowed: np.ndarray | None = None,
     depth: float = 1.0,
+    deadline: float = np.inf,
 ) -> tuple[np.ndarray | None, bool, str]:
     """Column index per unit from the construction heuristic, or ``None``.
 
@@ -709,21 +716,25 @@ def _heuristic_plan(
         if allowed is None and problem.locks:  # the heuristic must keep the locks too
             allowed = allowed_mask(problem)
         inst = problem.to_heuristic_instance(allowed=allowed)
-        res = heuristics.build_plan(
-            inst, seed=seed, time_limit=time_limit, start=start,
-            recombination_seconds=0.5 * depth, group_seconds=2.0 * depth,
-        )  # fmt: skip
+        # work-counted (same plan under any load); the wall clock only caps it (_workclock)
+        cap = min(_WALL_CAP * time_limit + 1.0, deadline - time.perf_counter())
+        with _workclock.counted(problem.n_units, wall_cap=cap) as work:
+            res = heuristics.build_plan(
+                inst, seed=seed, time_limit=time_limit, start=start,
+                recombination_seconds=0.5 * depth, group_seconds=2.0 * depth,
+            )  # fmt: skip
     except Exception as exc:  # the heuristic is an optional helper: never fail the solve
         logger.warning("heuristic failed (%s): solving without warm start", exc)
         return None, False, f"heuristic failed: {exc}"
     asg = np.asarray(res.assignment, dtype=np.int64)
-    msg = f"heuristic plan in {res.seconds:.1f} s: {'feasible' if res.feasible else f'violation {res.max_violation:.3g}'}, cost {res.cost:.6g}"
+    how = "cut by the time limit" if work.capped else "counted"
+    msg = f"heuristic plan in {min(res.seconds, work.t):.1f} s ({how}): {'feasible' if res.feasible else f'violation {res.max_violation:.3g}'}, cost {res.cost:.6g}"
     logger.info(msg)
     return asg, bool(res.feasible), msg
 
 
 def _budget_start(
-    problem: TerritoryProblem, *, seed: int, time_limit: float
+    problem: TerritoryProblem, *, seed: int, time_limit: float, deadline: float = np.inf
 ) -> tuple[np.ndarray | None, bool, str]:
     """Warm start under a disruption budget: the best plan, then walked back into the budget.
 
@@ -735,19 +746,21 @@ def _budget_start(
     to, e.g. 30 % there), the heuristic starts from the current plan with the full time
     again, as it did before this route existed.
     """
-    t0 = time.perf_counter()
     free, free_ok, _ = _heuristic_plan(
-        problem.replace(disruption_budget=None), seed=seed, time_limit=0.5 * time_limit
-    )
+        problem.replace(disruption_budget=None), seed=seed, time_limit=0.5 * time_limit,
+        deadline=deadline,
+    )  # fmt: skip
     if free is not None and free_ok:
-        left = max(1.0, time_limit - (time.perf_counter() - t0))
-        plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left, start=free)
+        left = max(1.0, 0.5 * time_limit)  # counted work, not what the wall clock left
+        plan, ok, msg = _heuristic_plan(
+            problem, seed=seed, time_limit=left, start=free, deadline=deadline
+        )
         if ok:
             return plan, ok, f"{msg} (from the plan without the budget, walked back into it)"
     # a tight budget: the walk back failed; start from the current plan with the full
     # heuristic time again (so a tight budget costs up to twice the heuristic time)
     left = time_limit
-    plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left)
+    plan, ok, msg = _heuristic_plan(problem, seed=seed, time_limit=left, deadline=deadline)
     return plan, ok, f"{msg} (from the current plan: the unbudgeted plan could not be walked back)"
 
 
@@ -781,6 +794,9 @@ _LOOP_SHARE = 0.35
 """Once a connected plan is known, the cut loop starts no new round after this share of
 its time: on Normandy the bound barely moves after the first rounds (17.36 -> 17.38 M in
 60 rounds) while the heuristic's recombinations still improve the plan."""
+_WALL_CAP = 3.0
+"""The heuristic's counted work may take this many times its nominal time before the wall
+clock cuts it (a loaded machine); ``SolveReport.work_capped`` then says so."""
 _HEURISTIC_SHARE = 0.4
 """Default share of the time limit for the warm-start heuristic. On Normandy (17 homes,
 60 s) the exact-contiguity bound comes from the first relaxation (≈15 s; later cut rounds
@@ -884,6 +900,7 @@ def _solve_plain(
                 return (
                     dataclasses.replace(
                         raw,
+                        bound=bound,  # the best of every round, not only the last solve's
                         seconds=time.perf_counter() - t0,
                         message=f"{raw.message}; {rounds} cut round(s)",
                     ),
@@ -1021,6 +1038,7 @@ def optimize(
     start: Mapping[Hashable, Hashable] | pd.Series | Alignment | None = None,
     raise_infeasible: bool = True,
     max_bytes: int | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
 ) -> Alignment:
     """Solve a territory problem and return the best plan found.
 
@@ -1056,6 +1074,9 @@ def optimize(
     max_bytes : int, optional
         Memory limit for the model-size guard (:mod:`territory_opt.guard`); default the
         machine's available memory. The guard warns above half of it and refuses above it.
+    progress : callable, optional
+        Called with a :class:`~territory_opt.progress.ProgressEvent` (stage, elapsed,
+        time limit, best objective, bound, gap) at each stage change; nothing if None.
 
     Returns
     -------
@@ -1075,6 +1096,8 @@ def optimize(
     from .guard import check_model_size
 
     t0 = time.perf_counter()
+    capped0 = _workclock.capped_runs()
+    step = Reporter(progress, t0, time_limit)
     name = _solver_name(solver)
     notes: list[str] = []
     pruned = nearest is not None or radius is not None
@@ -1086,6 +1109,7 @@ def optimize(
         max_bytes=max_bytes,
     )
     problems = precheck(problem)
+    step("precheck")
     if problems:
         if raise_infeasible:
             raise InfeasibleError(problems)
@@ -1094,11 +1118,12 @@ def optimize(
     plan: np.ndarray | None = None
     hint: np.ndarray | None = None  # a violating heuristic plan: fallback only
     h_time = heuristic_time if heuristic_time is not None else _HEURISTIC_SHARE * time_limit
+    cap = t0 + max(h_time, 0.8 * time_limit)  # wall-clock cap of the warm start's counted work
     if start is not None and not warm_start:
         plan = _plan_from_start(problem, start)
         notes.append("warm start from the given plan")
     elif warm_start and start is None and problem.disruption_budget is not None:
-        plan, plan_ok, msg = _budget_start(problem, seed=seed, time_limit=h_time)
+        plan, plan_ok, msg = _budget_start(problem, seed=seed, time_limit=h_time, deadline=cap)
         notes.append(msg)
         if not plan_ok:
             hint = plan
@@ -1107,11 +1132,15 @@ def optimize(
         # with a given plan (e.g. the current alignment of a what-if), the heuristic starts
         # from it: repaired (balance, contiguity) and improved, so the MILP gets a valid start
         given = None if start is None else _plan_from_start(problem, start)
-        plan, plan_ok, msg = _heuristic_plan(problem, seed=seed, time_limit=h_time, start=given)
+        plan, plan_ok, msg = _heuristic_plan(
+            problem, seed=seed, time_limit=h_time, start=given, deadline=cap
+        )
         notes.append(msg if given is None else f"warm start from the given plan, repaired: {msg}")
         if given is not None and not plan_ok:
             # the given plan could not be repaired: build one from scratch instead
-            fresh, fresh_ok, fmsg = _heuristic_plan(problem, seed=seed, time_limit=h_time)
+            fresh, fresh_ok, fmsg = _heuristic_plan(
+                problem, seed=seed, time_limit=h_time, deadline=cap
+            )
             if fresh_ok or plan is None:
                 plan, plan_ok = fresh, fresh_ok
                 notes.append(f"heuristic from scratch instead: {fmsg}")
@@ -1119,6 +1148,10 @@ def optimize(
             hint = plan
             plan = None
 
+    step("heuristic")
+    # a bound for the problem as stated, the same whatever the time limit (bounds.py)
+    floor, floor_what = problem_floor(problem, cap_seconds=min(30.0, max(2.0, 0.2 * time_limit)))
+    step("bound", bound=floor)
     allowed = allowed_mask(problem, nearest=nearest, radius=radius, keep=plan)
     if pruned:
         extra = precheck(problem, allowed)
@@ -1152,6 +1185,7 @@ def optimize(
     if raw.status == "infeasible" and pruned:
         logger.warning("pruned model infeasible: re-solving unpruned")
         notes.append("pruned model proven infeasible: re-solved unpruned")
+        pruned = False
         unpruned = allowed_mask(problem, keep=plan)
         check_model_size(problem, unpruned, solver=name, max_bytes=max_bytes)
         raw, model, asg = solve_with(unpruned)
@@ -1167,7 +1201,11 @@ def optimize(
             raise InfeasibleError(diag)
         asg = plan if plan is not None else hint
 
+    pruned = pruned and bool((allowed_mask(problem) & (model.x < 0)).any())  # cut anything?
+    exact = restriction(problem, pruned=pruned, nearest=nearest, radius=radius) is None
+    step("milp", objective=raw.objective, bound=raw.bound if exact else None)
     if raw.status == "feasible" and asg is not None and warm_start:
+        step("polish")
         raw, asg = _polish(problem, model, raw, asg, t0=t0, time_limit=time_limit, seed=seed)
 
     # lexicographic tie-break
@@ -1228,29 +1266,48 @@ def optimize(
     objective = parts["objective"] if raw.objective is None or raw.values is None else raw.objective
     if status == "infeasible":
         objective = parts["objective"]
-    bound = raw.bound
-    gapv = raw.gap if raw.values is not None else None
-    trivial = _trivial_bound(problem, model)
-    if trivial is not None and (bound is None or bound < trivial):
-        bound = trivial  # early HiGHS dual bounds can be far below this obvious one
-        gapv = None
-    if gapv is None and bound is not None and status in ("optimal", "feasible"):
-        gapv = abs(objective - bound) / max(abs(objective), 1e-10)
-    if status == "no_solution":
-        gapv = None  # the returned plan violates hard constraints: no gap to speak of
-    message = "; ".join([n for n in notes if n] + [raw.message])
-    report = SolveReport(
+    # the bound: the best of every stage, labelled with what it is valid for (bounds.py)
+    st = settle(
         status=status,
         objective=objective,
-        bound=bound,
-        gap=gapv,
+        model_bound=best(raw.bound, _trivial_bound(problem, model)),
+        floor=floor,
+        restricted=restriction(problem, pruned=pruned, nearest=nearest, radius=radius),
+        floor_what=floor_what,
+    )
+    capped = _workclock.capped_runs() > capped0
+    if capped:
+        notes.append(
+            "the time limit cut the heuristic's counted work (a slow or loaded machine): "
+            "the same seed may give another plan elsewhere; raise time_limit"
+        )
+    message = "; ".join([n for n in notes if n] + [raw.message, st.note])
+    report = SolveReport(
+        status=st.status,
+        objective=objective,
+        bound=st.bound,
+        gap=st.gap,  # None for "no_solution": the plan violates hard constraints
         seconds=time.perf_counter() - t0,
         solver=name,
-        message=message,
+        message=message.rstrip("; "),
+        bound_scope=st.scope,
+        restricted_bound=st.restricted_bound,
+        restricted_optimal=st.restricted_optimal,
+        work_capped=capped,
+    )
+    ok = st.status in ("optimal", "feasible")
+    step(
+        "done",
+        objective=objective if ok else None,
+        bound=st.bound if st.scope == "problem" else None,
     )
     return _to_alignment(problem, asg, report)
 
 
+_POLISH_SHARE = 0.25
+"""Work budget of the polish (counted seconds, see _workclock) as a share of time_limit:
+the same under any load. At 0.35 the Normandy runs (20 s, 60 s, a loaded machine) ended
+the polish at the deadline (work_capped); the MILP rounds use about what is left."""
 _POLISH_CHUNK = 15.0
 """Seconds per heuristic run in the polish: each run restarts from the best plan so far.
 
@@ -1278,22 +1335,26 @@ def _polish(
     until a run finds nothing better. A plan is kept only when it satisfies the
     model, is connected and is cheaper. The bound is unchanged.
     """
-    left = time_limit - (time.perf_counter() - t0) - 0.5
+    # a budget of counted work (the same under any load); the time limit only caps it
+    left = _POLISH_SHARE * time_limit
     if left < 2.0 or problem.free_centres or raw.objective is None:
         return raw, asg
     allowed = model.x >= 0
     best, best_obj, best_vals = asg, raw.objective, None
     start_obj, runs, began = raw.objective, 0, time.perf_counter()
     while left >= 2.0:
-        runs += 1
         chunk = left if left < 1.5 * _POLISH_CHUNK else _POLISH_CHUNK
+        if time_limit - (time.perf_counter() - t0) - 0.5 < 2.0:
+            _workclock.mark_capped()  # the time limit, not the work budget, ends the polish
+            break
+        runs += 1
         # each run digs deeper (longer recombination MILPs) instead of redoing the
         # same ones: a run from the best plan with the same settings finds the same moves
         plan, ok, _ = _heuristic_plan(
             problem, seed=seed + runs, time_limit=chunk, start=best, allowed=allowed,
-            depth=min(2.0 ** (runs - 1), 8.0),
+            depth=min(2.0 ** (runs - 1), 8.0), deadline=t0 + time_limit - 0.5,
         )  # fmt: skip
-        left = time_limit - (time.perf_counter() - t0) - 0.5
+        left -= chunk
         if plan is None or not ok or cut_rows(problem, model.x, plan):
             break
         vals = start_vector(problem, model, plan)

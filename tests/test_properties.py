@@ -215,8 +215,15 @@ def test_exact_modes_agree_and_sp_restricts(inst: dict[str, object]) -> None:
         except InfeasibleError:
             out[mode] = None
             continue
-        assert a.report is not None and a.report.status == "optimal"
-        out[mode] = a.report.objective
+        r = a.report
+        assert r is not None
+        if mode == "sp":  # optimal within its restricted model; "optimal" only if proven
+            assert r.restricted_optimal and r.bound is not None and r.objective is not None
+            assert r.bound <= r.objective + 1e-9
+            assert (r.status == "optimal") == (r.objective - r.bound <= 1e-6 * max(1, r.objective))
+        else:
+            assert r.status == "optimal"
+        out[mode] = r.objective
     assert (out["flow"] is None) == (out["cuts"] is None)
     if out["flow"] is not None:
         assert out["cuts"] == pytest.approx(out["flow"], rel=1e-6, abs=1e-6)

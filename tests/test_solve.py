@@ -39,8 +39,12 @@ def test_status_bound_gap_and_solver() -> None:
     for solver in ("highs", "cbc"):
         a = optimize(p, solver, gap=0.0, threads=1, warm_start=False)
         r = a.report
-        assert r is not None and r.solver == solver and r.status == "optimal"
-        assert r.gap is not None and r.gap <= 1e-6
+        # "sp" restricts the connected plans: optimal within that model only, and the
+        # bound reported is the problem's (labelled), the model's is restricted_bound
+        assert r is not None and r.solver == solver and r.restricted_optimal
+        assert r.status == "feasible" and "optimal within the restricted model" in r.message
+        assert r.bound_scope == "problem" and r.restricted_bound == pytest.approx(r.objective)
+        assert r.gap is not None and r.gap == pytest.approx((r.objective - r.bound) / r.objective)
         assert r.bound is not None and r.objective is not None and r.bound <= r.objective + 1e-6
         assert r.seconds > 0
         assert is_contiguous(G, a.assignment)
@@ -78,9 +82,10 @@ def test_pruning_never_silently_infeasible() -> None:
     G = nx.path_graph(8)
     meas = pd.DataFrame({"w": [1.0] * 7 + [9.0]}, index=range(8))
     reps = pd.DataFrame({"home": [0, 7]}, index=["A", "B"])  # A must take units nearer to B
-    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.15}, contiguity="sp")
+    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.15}, contiguity="flow")
     a = optimize(p, "highs", gap=0.0, warm_start=False, nearest=1)
     assert a.report is not None and a.report.status == "optimal"
+    assert a.report.bound_scope == "problem" and a.report.restricted_bound is None
     assert "solved unpruned" in a.report.message
     assert a.territory_table()["w"].tolist() == [7.0, 9.0]
 
@@ -234,7 +239,7 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
     G, meas, reps = _grid()
     p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"w": 0.2})
     a = optimize(p, "highs", gap=0.0, threads=1, warm_start=False)
-    assert a.report is not None and a.report.status == "optimal"
+    assert a.report is not None and a.report.restricted_optimal  # default contiguity "sp"
 
 
 def test_violating_start_plan_is_never_reported_feasible(monkeypatch):

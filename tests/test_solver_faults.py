@@ -91,8 +91,13 @@ def test_time_limit_without_plan_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
 def test_time_limit_without_solver_plan_keeps_warm_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(solve_mod, "_run_highs", lambda model, **kw: _raw("no_solution"))
     a = optimize(_grid(), "highs", time_limit=5, heuristic_time=1)
-    assert a.report is not None and a.report.status == "feasible"
-    assert "returning the warm-start plan" in a.report.message
+    r = a.report
+    assert (
+        r is not None and r.objective is not None and "returning the warm-start plan" in r.message
+    )
+    # "optimal" only when a bound valid for the problem proves it (here the plan can reach
+    # the every-unit-at-its-cheapest-rep bound)
+    assert r.status == "feasible" or (r.bound is not None and r.bound >= r.objective - 1e-9)
 
 
 # ---------------------------------------------------------------------------- missing solvers
