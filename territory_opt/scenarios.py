@@ -23,6 +23,7 @@ event forces".
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence

@@ -20,6 +20,7 @@ __all__ = [
     "show_bridges",
     "show_files",
     "show_plan",
+    "solve_line",
 ]
 
 
@@ -53,11 +54,27 @@ def show_plan(alignment: Any, unit: str | None) -> None:
     out.print(t)
     r = alignment.report
     if r is not None:
-        out.print(
-            f"[bold]{r.status}[/] by {r.solver} in {r.seconds:.1f} s; objective "
-            f"{format_number(r.objective)} {unit or ''}, bound {format_number(r.bound)}, "
-            f"gap {format_gap(r.gap)}. {r.message}"
-        )
+        out.print(solve_line(r, unit))
+
+
+def solve_line(r: Any, unit: str | None) -> str:
+    """Status, objective with its unit, the bound and what it is valid for, the gap."""
+    scope = getattr(r, "bound_scope", "problem")
+    bound = format_number(r.bound) if scope != "none" else "none"
+    text = (
+        f"[bold]{r.status}[/] by {r.solver} in {r.seconds:.1f} s; objective "
+        f"{format_number(r.objective)} {unit or ''}, bound {bound}"
+        f"{' (of the restricted model only)' if scope == 'restricted' else ''}, "
+        f"gap {format_gap(r.gap)}."
+    )
+    restricted = getattr(r, "restricted_bound", None)
+    if restricted is not None and scope == "problem":
+        text += f" Bound of the pruned/restricted model: {format_number(restricted)}."
+    if getattr(r, "restricted_optimal", False) and r.status != "optimal":
+        text += " Optimal within the restricted model, not proven for the whole problem."
+    if getattr(r, "work_capped", False):
+        text += " [yellow]The time limit cut the counted work: another run may differ.[/]"
+    return f"{text} {r.message}"
 
 
 def show_bridges(bridges: list[tuple[Any, Any, float]], names: Any = None) -> None:

@@ -50,7 +50,7 @@ def pareto(
             points = [parse_budget(x.strip(), total) for x in budgets.split(",") if x.strip()]
             curve = pareto_curve(study, [p for p in points if p is not None])
         write_table(curve, out_file, inputs=data.paths)
-    out.print(curve.to_string(index=False))
+    out.print(curve.to_string(index=False, na_rep="—"), soft_wrap=True)
     out.print(f"written: {out_file}")
 
 
