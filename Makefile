@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check territory_opt tests benchmarks scripts
 	$(BIN)/ruff format --check territory_opt tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -q -n 2

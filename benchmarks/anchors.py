@@ -1,7 +1,7 @@
 """territory_opt next to the open-source tools a user would try, in one run, same instance.
 
-Instance: the Normandy demo (:func:`territory_opt.datasets.load_normandie`), adjacency
-from :func:`territory_opt.adjacency.adjacency_graph` (rook, islands bridged), 17
+Instance: the Normandy demo (:func:`territory_opt.data.datasets.load_normandie`), adjacency
+from :func:`territory_opt.graph.adjacency.adjacency_graph` (rook, islands bridged), 17
 territories, workload and potential within ±5 % of their targets, contiguity.
 
 Methods (one row each):
@@ -81,12 +81,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _anchors_tools as tools
 from _results import write_section
 
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.datasets import load_normandie
-from territory_opt.greenfield import plan_free_centres
-from territory_opt.heuristics import build_plan
-from territory_opt.problem import TerritoryProblem
-from territory_opt.sharing import (
+from territory_opt.data.datasets import load_normandie
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.heuristics import heuristic_instance
+from territory_opt.heuristics.build import build_plan
+from territory_opt.heuristics.free_centres import plan_free_centres
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize, precheck
+from territory_opt.studies.sharing import (
     SHARES,
     SplitUnits,
     choose_split,
@@ -95,7 +97,6 @@ from territory_opt.sharing import (
     shared_problem,
     split_dense_units,
 )
-from territory_opt.solve import optimize, precheck
 
 HEADING = "## Anchors (benchmarks/anchors.py)"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -464,7 +465,7 @@ def to_heuristic(
     """territory_opt heuristic alone, fixed homes."""
     t0 = time.perf_counter()
     problem = _problem(bench, reps)
-    res = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=seconds)
+    res = build_plan(heuristic_instance(problem), seed=seed, time_limit=seconds)
     sec = time.perf_counter() - t0
     cols = {r: c for c, r in enumerate(problem.rep_ids)}
     perm = np.array([cols[r] for r in reps.index])  # reps order -> column
@@ -555,13 +556,13 @@ def _pieces_note(bench: Bench, split: SplitUnits) -> str:
 def to_shared(
     bench: Bench, reps: pd.DataFrame | int, seconds: float, seed: int, milp: bool
 ) -> tuple[np.ndarray, np.ndarray, float, str, Any]:
-    """Dense units shared: split them (``territory_opt.sharing``), plan on pieces, fold back.
+    """Dense units shared: split them (``territory_opt.studies.sharing``), plan on pieces, fold back.
 
     ``reps`` is the fixed-home table, or ``k`` for free centres. Fixed homes: the piece
     size is chosen by ``sharing.choose_split`` (quarters, or tenths when a heuristic probe
     cannot balance quarters; the probe's time counts), then the heuristic alone, or
     ``sharing.optimize_shared`` (MILP). Free centres: quarters, centres and plan from
-    :func:`territory_opt.greenfield.plan_free_centres`; with ``milp`` the fixed-centre MILP
+    :func:`territory_opt.studies.free_centres.plan_free_centres`; with ``milp`` the fixed-centre MILP
     then runs at the chosen centres, so its bound holds for those centres only.
     Returns ``(labels, shares, seconds, note, report)``: ``shares[i, r]`` is the fraction
     of unit ``i`` held by territory ``r`` (reps order, or centre order), ``labels`` the
@@ -601,7 +602,7 @@ def to_shared(
         if probe is not None:
             res = probe  # the probe was this very heuristic run on the split kept
         else:
-            res = build_plan(problem.to_heuristic_instance(), seed=seed, time_limit=seconds)
+            res = build_plan(heuristic_instance(problem), seed=seed, time_limit=seconds)
         cols = list(problem.rep_ids)
         asg = pd.Series([cols[c] for c in res.assignment], index=list(problem.unit_ids))
         note = (

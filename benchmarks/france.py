@@ -3,7 +3,7 @@
 Instance (seeded, built in a few seconds from ``load_communes()``):
 
 * **units**: all 34,742 metropolitan communes with a shape (``load_communes()``), graph
-  from :func:`territory_opt.adjacency.adjacency_graph` (islands and Corsica bridged);
+  from :func:`territory_opt.graph.adjacency.adjacency_graph` (islands and Corsica bridged);
 * **accounts**: the course's segments (100 large × 12 visits × 2 h, 1,400 medium × 6 × 1 h,
   2,400 small × 1 × 0.5 h = 12,000 h for 16.3 reps of 736 h) scaled by
   ``reps × 736 / 12,000`` and spread over communes in proportion to population
@@ -25,8 +25,8 @@ Instance (seeded, built in a few seconds from ``load_communes()``):
   rooted at the homes (shortest-path constraints in the pieces, cut generation in the
   seam repair), objective = sum of commune-to-home km (geodesic).
 
-Solved by :func:`territory_opt.decompose.decompose` by district (région), pieces solved
-by :func:`territory_opt.solve.optimize` on ``--workers`` processes (2 on this 2-core
+Solved by :func:`territory_opt.studies.decompose.decompose` by district (région), pieces solved
+by :func:`territory_opt.solve.pipeline.optimize` on ``--workers`` processes (2 on this 2-core
 machine), seams repaired by a border-only MILP, and a true lower bound of the full
 problem computed by Lagrangian relaxation of the balance rows (= the LP relaxation
 without contiguity).
@@ -54,12 +54,12 @@ import pandas as pd
 from _results import machine as _machine
 from _results import write_section
 
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.contiguity import is_contiguous
-from territory_opt.datasets import load_communes
-from territory_opt.decompose import apportion, decompose
-from territory_opt.demo_data import SEGMENTS
-from territory_opt.problem import TerritoryProblem
+from territory_opt.data.datasets import load_communes
+from territory_opt.data.demo_data import SEGMENTS
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.milp.contiguity import is_contiguous
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.studies.decompose import apportion, decompose
 
 HEADER = "## France"
 HOURS_PER_REP = 736.0  # 46 wk x 5 d x 8 h x 40 % in contact (course)

@@ -1,4 +1,4 @@
-"""Benchmark of :func:`territory_opt.heuristics.build_plan` on the Normandy demo.
+"""Benchmark of :func:`territory_opt.heuristics.build.build_plan` on the Normandy demo.
 
 2,644 communes, 17 fixed homes, workload and potential within ±5 % of the FTE-weighted
 target, contiguous territories, compactness ``sum workload * km^2`` minimised.
@@ -32,9 +32,9 @@ import time
 import highspy
 import numpy as np
 
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.datasets import load_normandie
-from territory_opt.heuristics import HeuristicInstance, build_plan, dense_units, is_contiguous
+from territory_opt.data.datasets import load_normandie
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.heuristics.build import HeuristicInstance, build_plan, dense_units, is_contiguous
 
 
 def disruption_lower_bound(inst: HeuristicInstance) -> float:

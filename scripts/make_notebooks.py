@@ -30,12 +30,12 @@ optimizes a balanced, contiguous, compact one, looks at the trade-off between ba
         """TIME_LIMIT = 15  # seconds per solve; use 120+ for a real study
 import pandas as pd
 from territory_opt import load_normandie
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.alignment import Alignment
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
-from territory_opt.maps import plot_alignment, plot_comparison
-from territory_opt.scenarios import Study, pareto_curve
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.plan.alignment import Alignment
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
+from territory_opt.viz.maps import plot_alignment, plot_comparison
+from territory_opt.studies.scenarios import Study, pareto_curve
 
 data = load_normandie()
 units, reps, accounts = data.units, data.reps, data.accounts
@@ -81,7 +81,7 @@ curve""",
     ("markdown", "## 4. Export"),
     (
         "code",
-        """from territory_opt.report import export_plan
+        """from territory_opt.reports.export import export_plan
 files = export_plan(plan, "normandie_plan", accounts=accounts, before=current, force=True)
 {k: str(v) for k, v in files.items()}""",
     ),
@@ -102,7 +102,7 @@ customers moving, with the course's guarantee (100 % / 75 % / 50 % of former pay
         """TIME_LIMIT = 15
 import pandas as pd
 from territory_opt import load_normandie
-from territory_opt.scenarios import Study, add_rep, compare_scenarios, remove_rep
+from territory_opt.studies.scenarios import Study, add_rep, compare_scenarios, remove_rep
 
 data = load_normandie()
 study = Study(data.units, data.reps, data.units["current_rep"],
@@ -121,7 +121,7 @@ compare_scenarios([leaves_local, leaves_full, joins_rouen]).T""",
 Le Havre (R02's home) plus Sainte-Adresse, an enclave inside Le Havre that no other territory can
 reach, already hold more than +5 % of it. The optimizer says so before solving (below) and returns
 its best plan anyway, flagged. The fixes: share Le Havre between reps
-(`territory_opt.sharing.optimize_shared`) or widen the tolerance.""",
+(`territory_opt.studies.sharing.optimize_shared`) or widen the tolerance.""",
     ),
     (
         "code",
@@ -150,18 +150,18 @@ NOTEBOOKS["03_sizing.ipynb"] = [
         """# Sizing a sales force with the course's methods
 
 How many reps does the organisation need? This notebook runs the methods of the course
-*L'organisation commerciale* (slides 18–35) with `territory_opt.workload` and `territory_opt.sizing`,
+*L'organisation commerciale* (slides 18–35) with `territory_opt.salesforce.workload` and `territory_opt.salesforce.sizing`,
 on the course's own numbers, then on the Normandy demo's account file.""",
     ),
     (
         "code",
         """import pandas as pd
-from territory_opt.workload import COURSE_SEGMENTS, segment_table, rep_capacity_hours, workload_by_unit
-from territory_opt.sizing import (
+from territory_opt.salesforce.workload import COURSE_SEGMENTS, segment_table, rep_capacity_hours, workload_by_unit
+from territory_opt.salesforce.sizing import (
     LogResponse, breakeven_check, breakeven_revenue, geographic_concentration,
     marginal_profitability, size_by_sales_objective, size_by_workload,
 )
-from territory_opt.datasets import load_normandie""",
+from territory_opt.data.datasets import load_normandie""",
     ),
     ("markdown", "## 1. Workload method (slides 19–21)"),
     (

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .adjacency import adjacency_graph, components_report
-from .alignment import Alignment
-from .datasets import load_normandie
-from .problem import TerritoryProblem
-from .report import export_plan
-from .solve import optimize
-from .validate import validate_inputs
+from .data.datasets import load_normandie
+from .data.validate import validate_inputs
+from .graph.adjacency import adjacency_graph, components_report
+from .plan.alignment import Alignment
+from .problem.territory_problem import TerritoryProblem
+from .reports.export import export_plan
+from .solve.pipeline import optimize
 
 __all__ = ["main", "run"]
 

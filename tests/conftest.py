@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from territory_opt.datasets import DemoDataset, load_normandie
+from territory_opt.data.datasets import DemoDataset, load_normandie
 
 
 @pytest.fixture(scope="session")

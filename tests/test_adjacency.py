@@ -7,8 +7,8 @@ import networkx as nx
 import pytest
 from shapely.geometry import box
 
-from territory_opt.adjacency import adjacency_graph, components_report
 from territory_opt.exceptions import ValidationError
+from territory_opt.graph.adjacency import adjacency_graph, components_report
 
 from .conftest import grid_units
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from territory_opt.alignment import Alignment, SolveReport
 from territory_opt.exceptions import ValidationError
+from territory_opt.plan.alignment import Alignment, SolveReport
 
 
 def _plan() -> Alignment:

@@ -29,12 +29,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
+from territory_opt.data.io import read_assignment, read_table, read_units, write_table
+from territory_opt.data.validate import validate_inputs
 from territory_opt.exceptions import InfeasibleError, SolverError, ValidationError
-from territory_opt.io import read_assignment, read_table, read_units, write_table
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
-from territory_opt.validate import validate_inputs
-from territory_opt.workload import workload_by_unit
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.salesforce.workload import workload_by_unit
+from territory_opt.solve.pipeline import optimize
 
 MEASURES = ["workload", "potential"]
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "errors.md"
@@ -727,7 +727,7 @@ def render_docs() -> str:
         "| solver returns garbage | `SolverError` *returned an unusable answer* / *a solution of shape ...* |",
         "| model too large for memory | `ModelTooLargeError` (a `SolverError`) with advice: `nearest=`, coarser units, `'cuts'` instead of `'flow'`, soft balance |",
         "",
-        "Outputs are written through a temporary file and an atomic rename (`territory_opt.io.atomic_path`):",
+        "Outputs are written through a temporary file and an atomic rename (`territory_opt.data.io.atomic_path`):",
         "a crash never leaves a truncated file or a stray temporary file.",
         "",
     ]

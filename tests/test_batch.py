@@ -7,9 +7,9 @@ import importlib.util
 import pandas as pd
 import pytest
 
-from territory_opt.batch import Scenario, run_batch, run_scenario
 from territory_opt.exceptions import ValidationError
-from territory_opt.problem import TerritoryProblem
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.studies.batch import Scenario, run_batch, run_scenario
 
 from .conftest import grid_units
 

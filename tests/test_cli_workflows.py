@@ -76,8 +76,8 @@ def _current_plan(G: nx.Graph, units: pd.DataFrame) -> pd.Series:
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     pytest.importorskip("pyogrio")
-    from territory_opt.datasets import load_communes
-    from territory_opt.demo_data import generate_accounts, unit_aggregates
+    from territory_opt.data.datasets import load_communes
+    from territory_opt.data.demo_data import generate_accounts, unit_aggregates
 
     folder = tmp_path_factory.mktemp("morbihan")
     communes = load_communes(["56"])

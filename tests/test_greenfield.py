@@ -9,9 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory_opt.contiguity import is_contiguous
-from territory_opt.greenfield import _medoids, plan_free_centres
-from territory_opt.problem import TerritoryProblem
+from territory_opt.heuristics import heuristic_instance
+from territory_opt.heuristics.free_centres import _medoids, plan_free_centres
+from territory_opt.milp.contiguity import is_contiguous
+from territory_opt.problem.territory_problem import TerritoryProblem
 
 
 def _grid(rows: int, cols: int, seed: int) -> tuple[nx.Graph, pd.DataFrame]:
@@ -63,14 +64,14 @@ def test_medoid_step_never_increases_a_territory_cost() -> None:
 
 def test_relocation_beats_or_equals_the_first_plan() -> None:
     """Relocations are accepted only when they improve: never worse than the seeded plan."""
-    from territory_opt.heuristics import build_plan, choose_centres
+    from territory_opt.heuristics.build import build_plan, choose_centres
 
     G, meas = _grid(5, 8, seed=4)
     p = TerritoryProblem.from_graph(G, 3, measures=meas, balance={"w": 0.2}, weight="w", power=2)
     r = plan_free_centres(p, seed=0, time_limit=4.0)
     cost = np.asarray(p.cost) ** 2
     seeded = choose_centres(p.neighbors(), p.balance_matrix(), cost.T, 3, seed=0, iterations=5)
-    first = build_plan(p.to_heuristic_instance(centres=list(seeded)), seed=0, time_limit=2.0)
+    first = build_plan(heuristic_instance(p, centres=list(seeded)), seed=0, time_limit=2.0)
     assert r.feasible and first.feasible
     assert r.cost <= first.cost + 1e-9
     assert r.cost == pytest.approx(_objective(p, r.assignment))
@@ -86,7 +87,7 @@ def test_fixed_centres_are_refused() -> None:
 
 
 def test_optimize_free_centres_shares_a_dense_city_and_says_what_the_bound_covers() -> None:
-    from territory_opt.greenfield import optimize_free_centres
+    from territory_opt.studies.free_centres import optimize_free_centres
 
     from .conftest import grid_units
 

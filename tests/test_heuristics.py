@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory_opt.heuristics import (
+from territory_opt.heuristics import heuristic_instance
+from territory_opt.heuristics.build import (
     HeuristicInstance,
     HeuristicResult,
     build_plan,
@@ -253,8 +254,8 @@ def test_normandie_plan_is_balanced_and_contiguous() -> None:
     """Real data: 2,644 communes, 17 homes, ±5 % on workload and potential."""
     import networkx as nx
 
-    from territory_opt.adjacency import adjacency_graph
-    from territory_opt.datasets import load_normandie
+    from territory_opt.data.datasets import load_normandie
+    from territory_opt.graph.adjacency import adjacency_graph
 
     ds = load_normandie()
     units, reps = ds.units, ds.reps
@@ -324,8 +325,8 @@ def test_grid_budget_two_measures_is_respected() -> None:
 def test_polish_pairs_across_two_borders() -> None:
     """A mixed violation (over on one measure, under on the other) that only a pair of
     moves across two different borders fixes: x leaves R for B and y joins R from C."""
-    from territory_opt import _heuristics_search as hs
-    from territory_opt.heuristics import _Search
+    from territory_opt.heuristics import _search as hs
+    from territory_opt.heuristics.build import _Search
 
     # units: 0 = R's centre, 1 = x, 2 = B's centre, 3 = y, 4 = C's centre
     neighbors = tuple(np.asarray(nb) for nb in ([1, 3], [0, 2], [1], [0, 4], [3]))
@@ -353,8 +354,8 @@ def test_normandie_budget_40pct() -> None:
     """Normandy with a 40 % disruption budget on accounts, checked independently."""
     import networkx as nx
 
-    from territory_opt.datasets import load_normandie
-    from territory_opt.problem import TerritoryProblem
+    from territory_opt.data.datasets import load_normandie
+    from territory_opt.problem.territory_problem import TerritoryProblem
 
     ds = load_normandie()
     problem = TerritoryProblem.from_geodataframe(
@@ -369,7 +370,7 @@ def test_normandie_budget_40pct() -> None:
         weight="workload",
         contiguity="cuts",
     )
-    inst = problem.to_heuristic_instance()
+    inst = heuristic_instance(problem)
     res = build_plan(inst, seed=0, time_limit=10.0)
     a = res.assignment
     graph = nx.Graph()
@@ -415,8 +416,8 @@ def test_three_territory_recombination_is_the_restricted_optimum(soft: bool) -> 
     from an unbalanced start (soft balance) it returns a balanced split all the same."""
     import itertools
 
-    from territory_opt import _heuristics_search as hs
-    from territory_opt._heuristics_recom import recombine
+    from territory_opt.heuristics import _search as hs
+    from territory_opt.heuristics._recom import recombine
 
     nb, xy = grid(3, 4)
     rng = np.random.default_rng(3)

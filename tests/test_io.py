@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from territory_opt.exceptions import ValidationError
-from territory_opt.io import (
+from territory_opt.data.io import (
     atomic_path,
     prepare_output_dir,
     read_assignment,
@@ -17,6 +16,7 @@ from territory_opt.io import (
     read_units,
     write_table,
 )
+from territory_opt.exceptions import ValidationError
 
 from .conftest import grid_units
 
@@ -165,7 +165,7 @@ def test_output_dir_rules(tmp_path):
 
 
 def test_accounts_as_points_are_located(tmp_path):
-    from territory_opt.io import read_accounts
+    from territory_opt.data.io import read_accounts
 
     units = grid_units(3, 2)  # Lambert-93 squares of 1 km
     p = tmp_path / "acc.csv"

@@ -12,10 +12,10 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.alignment import Alignment
-from territory_opt.datasets import DemoDataset
-from territory_opt.maps import (
+from territory_opt.data.datasets import DemoDataset
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.plan.alignment import Alignment
+from territory_opt.viz.maps import (
     ATTRIBUTION,
     plot_alignment,
     plot_comparison,

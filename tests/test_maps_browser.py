@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from matplotlib import colors as mcolors
 
-from territory_opt.adjacency import adjacency_graph
-from territory_opt.alignment import Alignment
-from territory_opt.datasets import DemoDataset
-from territory_opt.maps import plot_alignment, plot_comparison, save_html, territory_colors
+from territory_opt.data.datasets import DemoDataset
+from territory_opt.graph.adjacency import adjacency_graph
+from territory_opt.plan.alignment import Alignment
+from territory_opt.viz.maps import plot_alignment, plot_comparison, save_html, territory_colors
 
 from .test_maps import current_plan, perturbed_plan
 

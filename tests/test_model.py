@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt.contiguity import EXACT_MODES, disconnected_parts, is_contiguous
-from territory_opt.model import allowed_mask, build_model, start_vector
-from territory_opt.problem import Balance, TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.milp.contiguity import EXACT_MODES, disconnected_parts, is_contiguous
+from territory_opt.milp.model import allowed_mask, build_model, start_vector
+from territory_opt.problem.territory_problem import Balance, TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 
 SOLVERS = ["highs", "cbc"]
 MODES = ["sp", "flow", "cuts"]

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from territory_opt.alignment import Alignment
-from territory_opt.maps import save_html
-from territory_opt.national_map import plot_territories
+from territory_opt.plan.alignment import Alignment
+from territory_opt.viz.maps import save_html
+from territory_opt.viz.national_map import plot_territories
 
 from .test_maps_browser import ARTIFACTS, browser, console_errors  # noqa: F401
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 def france_plan(tmp_path_factory):
     import os
 
-    from territory_opt.datasets import load_communes
+    from territory_opt.data.datasets import load_communes
 
     os.environ["TERRITORY_OPT_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     try:

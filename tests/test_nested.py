@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.nested import nested_plan
+from territory_opt.studies.nested import nested_plan
 
 from .conftest import grid_units
 

@@ -1,4 +1,4 @@
-"""Tests of territory_opt.objectives: SMART quotas, CRM actuals, KPIs, dashboards."""
+"""Tests of territory_opt.salesforce.kpis: SMART quotas, CRM actuals, KPIs, dashboards."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from territory_opt.datasets import DemoDataset
+from territory_opt.data.datasets import DemoDataset
 from territory_opt.exceptions import ValidationError
-from territory_opt.objectives import (
+from territory_opt.salesforce.kpis import (
     TOTAL,
     Objective,
     Period,

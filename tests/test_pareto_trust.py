@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from territory_opt.scenarios import pareto_curve
+from territory_opt.studies.scenarios import pareto_curve
 from tests.test_scenarios import study  # noqa: F401  (the fixture)
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.pay import COURSE_GUARANTEE, pay_impact
-from territory_opt.staffing import staged_staffing
+from territory_opt.salesforce.pay import COURSE_GUARANTEE, pay_impact
+from territory_opt.salesforce.staffing import staged_staffing
 
 
 def _case():

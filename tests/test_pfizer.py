@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt.alignment import Alignment
 from territory_opt.exceptions import InfeasibleError
-from territory_opt.problem import Balance, TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.plan.alignment import Alignment
+from territory_opt.problem.territory_problem import Balance, TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 
 DATA = Path(__file__).parent / "data" / "pfizer_turkey"  # copy of ../shared/data/pfizer_turkey
 pytestmark = pytest.mark.skipif(

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt.plan_file import read_plan
-from territory_opt.problem import TerritoryProblem
-from territory_opt.report import export_plan
-from territory_opt.solve import optimize
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.reports.export import export_plan
+from territory_opt.reports.plan_file import read_plan
+from territory_opt.solve.pipeline import optimize
 
 from .conftest import grid_units
 
@@ -139,7 +139,7 @@ def test_map_shows_homes_from_saved_plan(solved, exported):
     g, _, _ = solved
     saved = read_plan(exported["gpkg"])
     pts = g.geometry.to_crs("EPSG:4326")
-    from territory_opt.maps import plot_alignment, plot_comparison
+    from territory_opt.viz.maps import plot_alignment, plot_comparison
 
     assert saved.before is not None
     for m in (plot_alignment(saved.after), plot_comparison(saved.before, saved.after)):

@@ -10,7 +10,8 @@ import pytest
 from shapely.geometry import Point, box
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.problem import Balance, TerritoryProblem
+from territory_opt.heuristics import heuristic_instance
+from territory_opt.problem.territory_problem import Balance, TerritoryProblem
 
 
 def _squares(rows: int = 2, cols: int = 3) -> gpd.GeoDataFrame:
@@ -150,7 +151,7 @@ def test_cost_matrix_free_centres() -> None:
 
 
 def test_to_heuristic_instance() -> None:
-    heur = pytest.importorskip("territory_opt.heuristics")
+    heur = pytest.importorskip("territory_opt.heuristics.build")
     G = nx.path_graph(4)
     meas = pd.DataFrame({"w": [1.0, 2.0, 2.0, 1.0], "accounts": 1.0}, index=range(4))
     reps = pd.DataFrame({"home": [0, 3]}, index=["L", "R"])
@@ -162,7 +163,7 @@ def test_to_heuristic_instance() -> None:
         baseline={0: "L", 1: "L", 2: "L", 3: "R"},
         disruption_budget=1,
     )
-    inst = p.to_heuristic_instance()
+    inst = heuristic_instance(p)
     assert isinstance(inst, heur.HeuristicInstance)
     assert inst.measures.shape == (4, 1) and inst.cost.shape == (4, 2)
     assert inst.centres.tolist() == [0, 3]

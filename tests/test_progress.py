@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from territory_opt.progress import ProgressEvent
-from territory_opt.solve import optimize
+from territory_opt.solve.pipeline import optimize
+from territory_opt.solve.progress import ProgressEvent
 from tests.test_trust import _mid_grid
 
 

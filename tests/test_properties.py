@@ -1,7 +1,7 @@
 """Invariants under fuzzing (hypothesis): random planar graphs, measures, homes, baselines.
 
-For :func:`territory_opt.solve.optimize` (HiGHS, every contiguity mode) and for
-:func:`territory_opt.heuristics.build_plan`, on random grids (some edges removed) and
+For :func:`territory_opt.solve.pipeline.optimize` (HiGHS, every contiguity mode) and for
+:func:`territory_opt.heuristics.build.build_plan`, on random grids (some edges removed) and
 Delaunay triangulations of random points, with 2-4 reps:
 
 * every unit is assigned exactly once;
@@ -29,9 +29,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from territory_opt.exceptions import InfeasibleError
-from territory_opt.heuristics import build_plan
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.heuristics import heuristic_instance
+from territory_opt.heuristics.build import build_plan
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 
 SETTINGS = settings(
     derandomize=True,
@@ -185,7 +186,7 @@ def test_optimize_invariants(mode: str, inst: dict[str, object]) -> None:
 @given(inst=instances(), seed=st.integers(0, 3))
 def test_heuristic_invariants(inst: dict[str, object], seed: int) -> None:
     p = _problem(inst, "sp")
-    hi = p.to_heuristic_instance()
+    hi = heuristic_instance(p)
     res = build_plan(hi, seed=seed, time_limit=3.0)
     labels = np.asarray(res.assignment)
     event(f"heuristic feasible={res.feasible}")

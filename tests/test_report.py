@@ -8,9 +8,9 @@ import stat
 import pandas as pd
 import pytest
 
-from territory_opt.alignment import Alignment
 from territory_opt.exceptions import ValidationError
-from territory_opt.report import account_changes, export_plan
+from territory_opt.plan.alignment import Alignment
+from territory_opt.reports.export import account_changes, export_plan
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_export_writes_everything(tmp_path, normandie, plans):
 
 
 def test_export_with_kpis(tmp_path, normandie, plans):
-    from territory_opt.objectives import generate_crm_history, kpi_table, parse_crm
+    from territory_opt.salesforce.kpis import generate_crm_history, kpi_table, parse_crm
 
     plan, _ = plans
     raw = generate_crm_history(normandie.accounts, normandie.units["current_rep"], seed=1)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.scenarios import (
+from territory_opt.studies.scenarios import (
     Study,
     add_rep,
     compare_scenarios,

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import InfeasibleError
-from territory_opt.problem import TerritoryProblem
-from territory_opt.sharing import optimize_shared, split_dense_units
-from territory_opt.solve import optimize
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
+from territory_opt.studies.sharing import optimize_shared, split_dense_units
 
 from .conftest import grid_units
 
@@ -81,7 +81,7 @@ def test_split_pieces_keep_totals(city):
 def test_choose_split_takes_the_coarsest_split_that_balances(city):
     """Pieces too big to balance (a share of 2: the city stays whole) are refused after a
     heuristic probe and the next size is taken; a size that balances is kept at once."""
-    from territory_opt.sharing import choose_split
+    from territory_opt.studies.sharing import choose_split
 
     g, reps = city
     common = {

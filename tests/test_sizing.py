@@ -1,4 +1,4 @@
-"""Tests of territory_opt.sizing: the course's worked numbers, hand computations, bad input."""
+"""Tests of territory_opt.salesforce.sizing: the course's worked numbers, hand computations, bad input."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.sizing import (
+from territory_opt.salesforce.sizing import (
     BESWICK_CRAVENS_1977,
     LogResponse,
     ResponseCoefficients,
@@ -26,7 +26,7 @@ from territory_opt.sizing import (
     size_by_sales_objective,
     size_by_workload,
 )
-from territory_opt.workload import COURSE_SEGMENTS, Segment
+from territory_opt.salesforce.workload import COURSE_SEGMENTS, Segment
 
 
 def _golden_max(f: Callable[[float], float], lo: float, hi: float, tol: float = 1e-10) -> float:

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from territory_opt.contiguity import is_contiguous
 from territory_opt.exceptions import InfeasibleError, ValidationError
-from territory_opt.problem import Balance, TerritoryProblem
-from territory_opt.solve import diagnose, optimize, precheck
+from territory_opt.milp.contiguity import is_contiguous
+from territory_opt.problem.territory_problem import Balance, TerritoryProblem
+from territory_opt.solve.pipeline import diagnose, optimize, precheck
 
 
 def _grid(
@@ -228,7 +228,7 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
     """Another Highs object (e.g. the heuristic's sub-MIPs) started the scheduler with 2 threads."""
     import highspy
 
-    from territory_opt.solve import _quiet_stdout
+    from territory_opt.solve.pipeline import _quiet_stdout
 
     with _quiet_stdout():
         h = highspy.Highs()
@@ -244,8 +244,8 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
 
 def test_violating_start_plan_is_never_reported_feasible(monkeypatch):
     """When the solver finds nothing, a given start plan that breaks balance is `no_solution`."""
-    import territory_opt.solve as solve_mod
-    from territory_opt.problem import TerritoryProblem
+    import territory_opt.solve.pipeline as solve_mod
+    from territory_opt.problem.territory_problem import TerritoryProblem
 
     from .conftest import grid_units
 

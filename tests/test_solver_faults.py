@@ -1,6 +1,6 @@
 """Solver faults: time limits, missing solvers, crashes, garbage answers, oversized models.
 
-Whatever goes wrong inside a solver, :func:`territory_opt.solve.optimize` either returns a
+Whatever goes wrong inside a solver, :func:`territory_opt.solve.pipeline.optimize` either returns a
 plan whose status says exactly what is proven (``feasible`` with a gap, never an unproven
 ``optimal``) or raises :class:`SolverError` with a message that says what to do, and no
 output file is left half-written.
@@ -18,20 +18,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import territory_opt.solve as solve_mod
-from territory_opt.alignment import Alignment
-from territory_opt.contiguity import is_contiguous
+import territory_opt.solve.pipeline as solve_mod
+from territory_opt.data.io import atomic_path
 from territory_opt.exceptions import SolverError
-from territory_opt.guard import (
+from territory_opt.milp.contiguity import is_contiguous
+from territory_opt.milp.model import allowed_mask, build_model
+from territory_opt.milp.size_guard import (
     ModelTooLargeError,
     available_memory,
     check_model_size,
     estimate_model_size,
 )
-from territory_opt.io import atomic_path
-from territory_opt.model import allowed_mask, build_model
-from territory_opt.problem import Balance, TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.plan.alignment import Alignment
+from territory_opt.problem.territory_problem import Balance, TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 
 
 def _grid(rows: int = 4, cols: int = 5, k: int = 4, tol: float = 0.2, mode: str | None = "sp"):
@@ -216,7 +216,7 @@ def test_export_crash_leaves_no_partial_file(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A crash half-way through writing a CSV: no truncated file, no temporary file left."""
-    from territory_opt.report import export_plan
+    from territory_opt.reports.export import export_plan
 
     a = optimize(_grid(), "highs", warm_start=False)
     real = pd.DataFrame.to_csv
@@ -297,7 +297,7 @@ def test_normandy_flow_model_vs_tiny(normandie) -> None:
     with pytest.raises(ModelTooLargeError) as info:
         check_model_size(big, max_bytes=2**30)
     msg = str(info.value)
-    for advice in ("nearest=5", "territory_opt.coarsen", "contiguity='cuts'", "penalty="):
+    for advice in ("nearest=5", "territory_opt.data.coarsen", "contiguity='cuts'", "penalty="):
         assert advice in msg
     check_model_size(tiny, max_bytes=2**30)  # fine
 
@@ -320,7 +320,7 @@ def test_optimize_refuses_before_building(monkeypatch: pytest.MonkeyPatch) -> No
 def test_guard_warns_between_half_and_full(caplog: pytest.LogCaptureFixture) -> None:
     p = _grid()
     need = estimate_model_size(p).bytes_estimate
-    with caplog.at_level(logging.WARNING, logger="territory_opt.guard"):
+    with caplog.at_level(logging.WARNING, logger="territory_opt.milp.size_guard"):
         a = optimize(p, "highs", warm_start=False, max_bytes=int(need * 1.5))
     assert a.report is not None and a.report.status == "optimal"
     assert any("large model" in r.getMessage() for r in caplog.records)

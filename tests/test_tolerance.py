@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import InfeasibleError
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
-from territory_opt.tolerance import explain_balance, min_feasible_tolerance
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
+from territory_opt.solve.tolerance import explain_balance, min_feasible_tolerance
 
 from .conftest import grid_units
 

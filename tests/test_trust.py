@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from territory_opt.problem import TerritoryProblem
-from territory_opt.solve import optimize
+from territory_opt.problem.territory_problem import TerritoryProblem
+from territory_opt.solve.pipeline import optimize
 from tests.test_model import _brute_force
 from tests.test_pfizer import DATA, REFERENCE, _problem
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
 
+from territory_opt.data.validate import validate_inputs
 from territory_opt.exceptions import ValidationError
-from territory_opt.validate import validate_inputs
 
 from .conftest import grid_units
 

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import territory_opt.solve as solve_mod
-from territory_opt.alignment import Alignment
-from territory_opt.scenarios import Study, add_rep, move_rep, remove_rep
+import territory_opt.solve.pipeline as solve_mod
+from territory_opt.plan.alignment import Alignment
+from territory_opt.studies.scenarios import Study, add_rep, move_rep, remove_rep
 
 from .conftest import grid_units
 
@@ -157,7 +157,7 @@ def test_whatif_plan_keeps_unit_attributes(study, mode):
 def test_whatif_export_writes_plan_and_comparison(study, event, tmp_path):
     import geopandas as gpd
 
-    from territory_opt.report import export_plan
+    from territory_opt.reports.export import export_plan
 
     res = event(study)
     accounts = pd.DataFrame(
@@ -178,7 +178,7 @@ def test_whatif_export_writes_plan_and_comparison(study, event, tmp_path):
 
 
 def test_failed_export_leaves_no_folder(study, tmp_path, monkeypatch):
-    import territory_opt.report as report
+    import territory_opt.reports.export as report
 
     res = remove_rep(study, "Q", mode="local")
 
@@ -202,7 +202,7 @@ def test_alignment_before_from_partial_baseline_is_buildable(study):
 
 
 def test_optimize_heuristic_keeps_locks_when_the_solver_finds_nothing(study, monkeypatch):
-    from territory_opt.solve import optimize
+    from territory_opt.solve.pipeline import optimize
 
     real = solve_mod._solve_plain
 

@@ -1,4 +1,4 @@
-"""Tests of territory_opt.workload against the seed course's worked example (slides 20-21)."""
+"""Tests of territory_opt.salesforce.workload against the seed course's worked example (slides 20-21)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from territory_opt.exceptions import ValidationError
-from territory_opt.workload import (
+from territory_opt.salesforce.workload import (
     COURSE_SEGMENTS,
     Segment,
     rep_capacity_hours,

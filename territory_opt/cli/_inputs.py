@@ -17,9 +17,9 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from ..data.io import read_accounts, read_assignment, read_table, read_units
 from ..exceptions import Problem, ValidationError
-from ..io import read_accounts, read_assignment, read_table, read_units
-from ..problem import ContiguityMode
+from ..problem.territory_problem import ContiguityMode
 from ._options import InputOptions, SolveOptions
 
 __all__ = [
@@ -119,7 +119,7 @@ def _baseline(opts: InputOptions, units: gpd.GeoDataFrame) -> pd.Series | None:
 
 def load_inputs(opts: InputOptions) -> Inputs:
     """Read units, reps, current plan and accounts named by the options; build the graph."""
-    from ..adjacency import adjacency_graph
+    from ..graph.adjacency import adjacency_graph
 
     if opts.adjacency not in ("rook", "queen"):
         raise _fail(f"--adjacency {opts.adjacency}", "unknown adjacency.", "choose rook or queen.")
@@ -131,7 +131,7 @@ def load_inputs(opts: InputOptions) -> Inputs:
     paths = [p for p in (units_path, opts.reps, opts.baseline, opts.accounts) if p is not None]
     accounts = None
     if opts.demo:
-        from ..datasets import load_normandie
+        from ..data.datasets import load_normandie
 
         data = load_normandie()
         units, reps = data.units, data.reps
@@ -269,7 +269,7 @@ def problem_settings(solve: SolveOptions, units: pd.DataFrame) -> dict[str, Any]
 
 
 def solver_settings(solve: SolveOptions) -> dict[str, Any]:
-    """Keyword arguments of :func:`territory_opt.solve.optimize` named by the options."""
+    """Keyword arguments of :func:`territory_opt.solve.pipeline.optimize` named by the options."""
     if solve.solver not in ("highs", "cbc"):
         raise _fail(f"--solver {solve.solver}", "unknown solver.", "choose highs or cbc.")
     if solve.time_limit <= 0:

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ..data.validate import validate_inputs
 from ..exceptions import ValidationError
-from ..validate import validate_inputs
 from ._app import EXIT_TIME, app, console, errors_reported, out
 from ._inputs import (
     check_output_dir,
@@ -37,7 +37,7 @@ def validate(
     """
     with errors_reported():
         if inputs.reps is None and not inputs.demo:
-            from ..io import read_units
+            from ..data.io import read_units
 
             path = inputs.units_path
             if path is None:
@@ -73,12 +73,12 @@ def optimize(
     Example: territory-opt optimize --demo --balance workload=0.05 --balance potential=0.05
     --max-changes 30% --solver highs --time-limit 60 --out out/plan
     """
-    from ..plan_file import PlanSettings
-    from ..problem import TerritoryProblem
-    from ..report import export_plan
-    from ..sharing import optimize_shared
-    from ..solve import dense_blockers
-    from ..solve import optimize as run
+    from ..problem.territory_problem import TerritoryProblem
+    from ..reports.export import export_plan
+    from ..reports.plan_file import PlanSettings
+    from ..solve.pipeline import dense_blockers
+    from ..solve.pipeline import optimize as run
+    from ..studies.sharing import optimize_shared
 
     with errors_reported():
         check_output_dir(out_dir, force=force, inputs=_paths(inputs))
@@ -102,7 +102,7 @@ def optimize(
             if progress is not None:
                 run_settings["progress"] = progress
             if share_dense == "yes" or blockers:
-                out.print("Sharing dense units between reps (territory_opt.sharing).")
+                out.print("Sharing dense units between reps (territory_opt.studies.sharing).")
                 plan = optimize_shared(
                     data.units, data.reps, measures=measures, balance=bal,
                     baseline=data.baseline, graph=data.graph, solve=run_settings, **settings,

@@ -15,7 +15,7 @@ from ._show import live_progress
 from .whatif import study_from
 
 if TYPE_CHECKING:
-    from ..scenarios import Study
+    from ..studies.scenarios import Study
 
 __all__ = ["pareto"]
 
@@ -35,8 +35,8 @@ def pareto(
     --time-limit is per point. Example: territory-opt pareto --demo --budgets 20%,30%,40%,60%
     --time-limit 60
     """
-    from ..io import write_table
-    from ..scenarios import pareto_curve
+    from ..data.io import write_table
+    from ..studies.scenarios import pareto_curve
 
     with errors_reported():
         paths = [p for p in (inputs.units_path, inputs.reps, inputs.baseline) if p is not None]

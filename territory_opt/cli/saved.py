@@ -16,7 +16,7 @@ __all__ = ["map_cmd", "report"]
 
 def _read_saved(plan: Path, rep_col: str, before_col: str | None) -> Any:
     """The saved plan with its reps, FTEs, tolerances and solve report; warnings printed."""
-    from ..plan_file import read_plan
+    from ..reports.plan_file import read_plan
 
     saved = read_plan(plan, rep_col=rep_col, before_col=before_col)
     for warning in saved.warnings:
@@ -41,7 +41,7 @@ def map_cmd(
 
     Example: territory-opt map out/plan/plan.gpkg --out meeting.html
     """
-    from ..maps import plot_alignment, plot_comparison, save_html, save_png
+    from ..viz.maps import plot_alignment, plot_comparison, save_html, save_png
 
     with errors_reported():
         check_output_file(out_file, inputs=[plan], suffixes=(".html", ".htm"))
@@ -73,8 +73,8 @@ def report(
 
     Example: territory-opt report out/plan/plan.gpkg --accounts accounts.csv --out out/report
     """
-    from ..io import read_table
-    from ..report import export_plan
+    from ..data.io import read_table
+    from ..reports.export import export_plan
 
     with errors_reported():
         check_output_dir(out_dir, force=force, inputs=[plan, *([accounts] if accounts else [])])

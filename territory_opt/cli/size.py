@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..data.io import read_table
 from ..exceptions import ValidationError
-from ..io import read_table
 from ._app import app, errors_reported, out
 
 __all__ = ["size"]
@@ -31,8 +31,8 @@ def size(
 
     Example: territory-opt size segments.csv --contact-share 0.4
     """
-    from ..sizing import size_by_workload
-    from ..workload import Segment, rep_capacity_hours
+    from ..salesforce.sizing import size_by_workload
+    from ..salesforce.workload import Segment, rep_capacity_hours
 
     with errors_reported():
         df = read_table(segments)

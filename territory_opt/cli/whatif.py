@@ -40,8 +40,8 @@ _Force = Annotated[bool, typer.Option(help="Write into a non-empty output folder
 
 
 def study_from(inputs: InputOptions, solve: SolveOptions, *, progress: Any = None) -> Any:
-    """The :class:`~territory_opt.scenarios.Study` the options describe, and its inputs."""
-    from ..scenarios import Study
+    """The :class:`~territory_opt.studies.scenarios.Study` the options describe, and its inputs."""
+    from ..studies.scenarios import Study
 
     data = load_inputs(inputs)
     if data.baseline is None:
@@ -78,8 +78,8 @@ def _run(
     force: bool,
     **event: Any,
 ) -> None:
-    from ..plan_file import PlanSettings
-    from ..scenarios import add_rep, move_rep, remove_rep
+    from ..reports.plan_file import PlanSettings
+    from ..studies.scenarios import add_rep, move_rep, remove_rep
 
     with errors_reported():
         if out_dir is not None:

@@ -1,0 +1,202 @@
+"""Unit x rep cost matrices: geodesic km, hop distance on the unit graph, or a user matrix.
+
+Every function is pure: inputs are never modified and the result is a new
+:class:`pandas.DataFrame` (rows = unit ids, columns = rep ids or unit ids).
+
+* :func:`unit_points` gives one point per unit (the centroid, computed in a metric CRS
+  and returned in longitude/latitude), the position used for distances;
+* :func:`geodesic_km` is the WGS84 geodesic distance (pyproj) between two point sets;
+* :func:`hop_matrix` is the number of graph edges between units (breadth-first search);
+* :func:`check_cost_matrix` validates a user matrix (finite, non-negative, labelled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyproj
+
+from ..exceptions import Problem, ValidationError
+
+__all__ = ["check_cost_matrix", "geodesic_km", "hop_matrix", "unit_points"]
+
+_METRIC_CRS = "EPSG:2154"
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """One representative point per unit, in longitude/latitude (EPSG:4326).
+
+    Parameters
+    ----------
+    units : geopandas.GeoDataFrame
+        Unit geometries with a CRS. Points are kept; polygons give their centroid,
+        computed in Lambert-93 (metric) when the CRS is geographic. Not modified.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Same index as ``units``, CRS EPSG:4326.
+    """
+    if units.crs is None:
+        raise ValidationError(
+            [
+                Problem(
+                    "units",
+                    "crs",
+                    "the units have no coordinate reference system.",
+                    "set it, e.g. units.set_crs('EPSG:4326').",
+                )
+            ]
+        )
+    geo = units.geometry
+    metric = geo if geo.crs.is_projected else geo.to_crs(_METRIC_CRS)
+    cent = metric.centroid
+    return gpd.GeoSeries(cent, index=units.index, crs=metric.crs).to_crs("EPSG:4326")
+
+
+def geodesic_km(
+    a: gpd.GeoSeries, b: gpd.GeoSeries, *, index: Sequence[Hashable] | None = None
+) -> pd.DataFrame:
+    """Geodesic distance (WGS84 ellipsoid, km) between every point of ``a`` and of ``b``.
+
+    Parameters
+    ----------
+    a, b : geopandas.GeoSeries
+        Points (any CRS; converted to EPSG:4326). Rows of the result follow ``a``,
+        columns follow ``b``.
+    index : sequence, optional
+        Labels for the rows (default ``a.index``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Shape ``(len(a), len(b))``, km.
+    """
+    a4 = a.to_crs("EPSG:4326") if a.crs is not None else a
+    b4 = b.to_crs("EPSG:4326") if b.crs is not None else b
+    lon1 = np.asarray(a4.x, dtype=float)[:, None]
+    lat1 = np.asarray(a4.y, dtype=float)[:, None]
+    lon2 = np.asarray(b4.x, dtype=float)[None, :]
+    lat2 = np.asarray(b4.y, dtype=float)[None, :]
+    shape = (lon1.shape[0], lon2.shape[1])
+    _, _, dist = _GEOD.inv(
+        np.broadcast_to(lon1, shape).ravel(),
+        np.broadcast_to(lat1, shape).ravel(),
+        np.broadcast_to(lon2, shape).ravel(),
+        np.broadcast_to(lat2, shape).ravel(),
+    )
+    km = np.asarray(dist, dtype=float).reshape(shape) / 1000.0
+    rows = list(index) if index is not None else list(a.index)
+    return pd.DataFrame(km, index=rows, columns=list(b.index))
+
+
+def hop_matrix(G: nx.Graph, units: Sequence[Hashable], targets: Sequence[Hashable]) -> pd.DataFrame:
+    """Number of edges on a shortest path from each unit to each target unit.
+
+    Parameters
+    ----------
+    G : networkx.Graph
+        Unit graph (not modified).
+    units : sequence
+        Row labels (nodes of ``G``).
+    targets : sequence
+        Column labels (nodes of ``G``), e.g. rep home units.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Hop counts as floats; ``inf`` where a unit cannot reach the target.
+    """
+    out = np.full((len(units), len(targets)), np.inf)
+    pos = {u: i for i, u in enumerate(units)}
+    for c, t in enumerate(targets):
+        for u, d in nx.single_source_shortest_path_length(G, t).items():
+            i = pos.get(u)
+            if i is not None:
+                out[i, c] = float(d)
+    return pd.DataFrame(out, index=list(units), columns=list(targets))
+
+
+def check_cost_matrix(
+    cost: pd.DataFrame, units: Sequence[Hashable], columns: Sequence[Hashable], *, what: str
+) -> np.ndarray:
+    """Validate a user cost matrix and return it as a float array aligned on the labels.
+
+    Parameters
+    ----------
+    cost : pandas.DataFrame
+        Rows are unit ids, columns rep ids (or unit ids for free centres).
+    units, columns : sequence
+        The labels the matrix must cover, in the order wanted.
+    what : str
+        Name used in error messages (``"cost"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new ``(len(units), len(columns))`` float array.
+
+    Raises
+    ------
+    ValidationError
+        Listing every missing label, non-finite or negative entry.
+    """
+    problems: list[Problem] = []
+    miss_rows = [u for u in units if u not in cost.index]
+    miss_cols = [c for c in columns if c not in cost.columns]
+    if miss_rows:
+        problems.append(
+            Problem(
+                "settings",
+                f"{what} rows {_few(miss_rows)}",
+                f"{len(miss_rows)} unit(s) have no row in the {what} matrix.",
+                "give one row per unit (index = unit id).",
+            )
+        )
+    if miss_cols:
+        problems.append(
+            Problem(
+                "settings",
+                f"{what} columns {_few(miss_cols)}",
+                f"{len(miss_cols)} rep(s)/centre(s) have no column in the {what} matrix.",
+                "give one column per rep id (or per candidate unit for free centres).",
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    arr = cost.loc[list(units), list(columns)].to_numpy(dtype=float, copy=True)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        problems.append(
+            Problem(
+                "settings",
+                f"{what}[{units[i]!r}, {columns[j]!r}]",
+                f"{int(bad.sum())} {what} entries are missing or infinite.",
+                "fill every entry with a finite number (use a large value to discourage).",
+            )
+        )
+    neg = np.isfinite(arr) & (arr < 0)
+    if neg.any():
+        i, j = np.argwhere(neg)[0]
+        problems.append(
+            Problem(
+                "settings",
+                f"{what}[{units[i]!r}, {columns[j]!r}] = {arr[i, j]:g}",
+                f"{int(neg.sum())} {what} entries are negative.",
+                "costs must be >= 0 (distances, times).",
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    return arr
+
+
+def _few(items: Sequence[Hashable], k: int = 5) -> str:
+    s = ", ".join(map(str, list(items)[:k]))
+    return s + (", ..." if len(items) > k else "")

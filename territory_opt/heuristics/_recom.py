@@ -1,0 +1,323 @@
+"""Recombination of a few adjacent territories by a small exact MILP (private).
+
+The union ``M`` of a group ``T`` of adjacent territories (a pair, or a territory with
+two of its neighbours) is re-split optimally: binary ``x_it = 1`` when unit ``i`` of
+``M`` goes to territory ``t``. Contiguity uses shortest-path constraints (Validi,
+Buchanan & Lykhovyd 2022) on hop distances inside ``M``:
+
+.. math::
+
+    x_{it} \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_t(j) < \\delta_t(i)} x_{jt},
+
+which are sufficient (every chosen unit has a path of strictly decreasing distance to
+its centre), so each split found is contiguous; they exclude some contiguous splits,
+which only makes the move weaker, never wrong. Balance is hard when every territory of
+the group already meets its bounds and soft (relative deviation, heavily weighted)
+otherwise. The model goes straight to HiGHS through ``highspy`` arrays: building it
+through PuLP cost more than solving it at these sizes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections import deque
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from . import _workclock
+from ._search import State, _Data
+
+try:  # highspy is a dependency, but keep the heuristic usable without it
+    import highspy
+
+    _HAVE_HIGHS = True
+except ImportError:  # pragma: no cover
+    _HAVE_HIGHS = False
+
+
+_BANNER_SHOWN = False
+
+
+@contextlib.contextmanager
+def _quiet_banner() -> Iterator[None]:
+    """HiGHS prints a banner on stdout (C level) the first time a solver is created."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        yield
+        return
+    _BANNER_SHOWN = True
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout: nothing to protect
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(devnull)
+        os.close(saved)
+
+
+def _solver(time_limit: float) -> highspy.Highs:
+    with _quiet_banner():
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    # on the work clock: a node limit decides, the time limit is only a wider cap
+    cap, nodes = _workclock.sub_limits(time_limit)
+    h.setOptionValue("time_limit", float(max(cap, 0.01)))
+    if nodes is not None:
+        h.setOptionValue("mip_max_nodes", int(nodes))
+    h.setOptionValue("random_seed", 0)
+    return h
+
+
+def _run(h: highspy.Highs, nominal: float, size: int) -> None:
+    """Run a sub-solve and charge its counted work to the work clock."""
+    h.run()
+    info = h.getInfo()
+    _workclock.charge(
+        int(info.simplex_iteration_count),
+        max(0, int(info.mip_node_count)),
+        size,
+        nominal,
+        h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit,
+    )
+
+
+def _sparse_rows(
+    rows_idx: list[np.ndarray], rows_val: list[np.ndarray], nv: int, lp: highspy.HighsLp
+) -> None:
+    starts = np.zeros(len(rows_idx) + 1, dtype=np.int32)
+    starts[1:] = np.cumsum([len(r) for r in rows_idx])
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = nv
+    lp.a_matrix_.num_row_ = len(rows_idx)
+    lp.a_matrix_.start_ = starts
+    lp.a_matrix_.index_ = np.concatenate(rows_idx).astype(np.int32)
+    lp.a_matrix_.value_ = np.concatenate(rows_val).astype(float)
+
+
+def min_disruption_bound(d: _Data, time_limit: float) -> float | None:
+    """Lower bound on the disruption of any balanced plan: the LP relaxation of
+    ``min sum_i v_i (1 - x_{i, b(i)})`` over the balanced assignment (no contiguity).
+    ``None`` without a baseline, when infeasible, or out of time."""
+    if d.c_dis < 0:
+        return None
+    cost = np.zeros((d.n, d.k))
+    has = d.baseline >= 0
+    cost[has] = d.dis[has, None]
+    cost[np.flatnonzero(has), d.baseline[has]] = 0.0
+    res = _solve_assignment_lp(d, time_limit, cost, budget=False)
+    return None if res is None else res[1]
+
+
+def lp_start(d: _Data, time_limit: float, cost: np.ndarray | None = None) -> np.ndarray | None:
+    """Unit labels from the LP relaxation of the balanced assignment (no contiguity).
+
+    Its optimum is a weighted Voronoi-like partition with at most ``k m`` split units:
+    compact and balanced, though some pieces are cut off from their centre (the
+    caller repairs them). ``None`` when the LP is infeasible or out of time.
+    """
+    res = _solve_assignment_lp(d, time_limit, d.cost if cost is None else cost, budget=True)
+    return None if res is None else res[0]
+
+
+def _solve_assignment_lp(
+    d: _Data, time_limit: float, cost: np.ndarray, budget: bool
+) -> tuple[np.ndarray, float] | None:
+    """(argmax labels, objective) of the balanced assignment LP with ``cost``."""
+    if not _HAVE_HIGHS or time_limit <= 0.05:
+        return None
+    n, k, m = d.n, d.k, d.m
+    ii, rr = np.nonzero(d.allowed)
+    nv = len(ii)
+    rows_idx: list[np.ndarray] = []
+    rows_val: list[np.ndarray] = []
+    # assignment rows: columns are grouped by unit (np.nonzero is row-major)
+    bounds = np.searchsorted(ii, np.arange(n + 1))
+    col = np.arange(nv)
+    rows_idx += [col[bounds[i] : bounds[i + 1]] for i in range(n)]
+    rows_val += [np.ones(bounds[i + 1] - bounds[i]) for i in range(n)]
+    rlo = [1.0] * n
+    rhi = [1.0] * n
+    order = np.argsort(rr, kind="stable")
+    rb = np.searchsorted(rr[order], np.arange(k + 1))
+    for r in range(k):
+        cols_r = order[rb[r] : rb[r + 1]]
+        for mm in range(m):
+            rows_idx.append(cols_r)
+            rows_val.append(d.measures[ii[cols_r], mm])
+            margin = 1e-7 * max(abs(d.upper[r, mm]), 1.0)
+            rlo.append(d.lower[r, mm] + margin)
+            rhi.append(d.upper[r, mm] - margin)
+    if budget and d.budget is not None and d.c_dis >= 0:
+        # sum_i v_i (1 - x_{i, b(i)}) <= budget
+        stay = d.baseline[ii] == rr
+        rows_idx.append(col[stay])
+        rows_val.append(-d.dis[ii[stay]])
+        rlo.append(d.budget - float(d.dis[d.baseline >= 0].sum()))
+        rhi.append(np.inf)
+    lp = highspy.HighsLp()
+    lp.num_col_ = nv
+    lp.num_row_ = len(rlo)
+    lp.col_cost_ = cost[ii, rr]
+    lp.col_lower_ = np.zeros(nv)
+    lp.col_upper_ = np.ones(nv)
+    lp.row_lower_ = np.asarray(rlo, dtype=float)
+    lp.row_upper_ = np.asarray(rhi, dtype=float)
+    _sparse_rows(rows_idx, rows_val, nv, lp)
+    h = _solver(time_limit)
+    h.passModel(lp)
+    _run(h, time_limit, nv)
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.asarray(h.getSolution().col_value)
+    score = np.full((n, k), -1.0)
+    score[ii, rr] = x
+    return np.argmax(score, axis=1).astype(np.int64), float(h.getInfo().objective_function_value)
+
+
+def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray:
+    dist = np.full(len(inside), -1, dtype=np.int64)
+    dist[inside[root]] = 0
+    q = deque([root])
+    while q:
+        v = q.popleft()
+        dv = dist[inside[v]]
+        for w in adj[v]:
+            j = inside.get(w)
+            if j is not None and dist[j] < 0:
+                dist[j] = dv + 1
+                q.append(w)
+    return dist
+
+
+def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray | None:
+    """Best re-split of the territories in ``group`` (labels for ``st.d``), or ``None``
+    when HiGHS found nothing (infeasible under the restriction, or out of time).
+
+    Binary :math:`x_{it}` for every unit :math:`i` of the union :math:`M` and territory
+    :math:`t` of the group; centres fixed, ``allowed`` respected, the cost of the search
+    minimised. Contiguity uses shortest-path rows on hop distances inside :math:`M`
+    (sufficient, not necessary: each split found is contiguous; some contiguous splits
+    are excluded, which only makes the move weaker):
+
+    .. math:: x_{it} \\le \\sum_{j \\in N(i) \\cap M:\\ \\delta_t(j) < \\delta_t(i)} x_{jt}.
+
+    Balance is hard when every territory of the group meets its bounds and soft
+    (relative deviation, heavily weighted) otherwise; a disruption budget stays a hard
+    row (at the current disruption when already broken). The current split is passed
+    to HiGHS as its first incumbent.
+    """
+    if not _HAVE_HIGHS or time_limit <= 0.01:
+        return None
+    d = st.d
+    T = np.asarray(group, dtype=np.int64)
+    K = len(T)
+    M = np.flatnonzero(np.isin(st.a, T))
+    s = len(M)
+    inside = {int(u): j for j, u in enumerate(M.tolist())}
+    dist = np.stack([_hops(d.adj, inside, int(d.centres[t])) for t in T.tolist()], axis=1)
+    hard = bool((st.viol[T] <= 1e-12).all())
+    m = d.m
+    nx_ = s * K  # x[j, q] is column j * K + q
+    nv = nx_ if hard else nx_ + 2 * K * m
+    col_cost = np.zeros(nv)
+    col_cost[:nx_] = d.cost[np.ix_(M, T)].ravel()
+    lo = np.zeros(nv)
+    hi = np.ones(nv)
+    hi[:nx_] = (d.allowed[np.ix_(M, T)] & (dist >= 0)).ravel()
+    for q, t in enumerate(T.tolist()):
+        c = inside[int(d.centres[t])]
+        hi[c * K : (c + 1) * K] = 0.0
+        lo[c * K + q] = hi[c * K + q] = 1.0
+    if not hard:
+        hi[nx_:] = np.inf
+    cur = np.zeros(nv)
+    pos = np.full(d.k, -1, dtype=np.int64)
+    pos[T] = np.arange(K)
+    cur[np.arange(s) * K + pos[st.a[M]]] = 1.0
+    if (cur[:nx_] > hi[:nx_]).any() or (hi[:nx_].reshape(s, K).sum(axis=1) < 1).any():
+        return None  # the current split is outside the restriction: leave it alone
+    rows_idx: list[np.ndarray] = []
+    rows_val: list[np.ndarray] = []
+    rlo: list[float] = []
+    rhi: list[float] = []
+    xcol = np.arange(nx_).reshape(s, K)
+    rows_idx += list(xcol)
+    rows_val += [np.ones(K)] * s
+    rlo += [1.0] * s
+    rhi += [1.0] * s
+    meas = d.measures[M]
+    weight = 1e3 * (np.abs(col_cost[:nx_]).sum() / K + 1.0)
+    for q, t in enumerate(T.tolist()):
+        for mm in range(m):
+            idx = xcol[:, q]
+            val = meas[:, mm]
+            load = float(val @ cur[idx])
+            if not hard:
+                base = nx_ + 2 * (q * m + mm)
+                idx = np.append(idx, [base, base + 1])
+                val = np.append(val, [1.0, -1.0])
+                col_cost[base] = weight / d.lo_scale[t, mm]
+                col_cost[base + 1] = weight / d.up_scale[t, mm]
+                cur[base] = max(d.lower[t, mm] - load, 0.0)
+                cur[base + 1] = max(load - d.upper[t, mm], 0.0)
+            rows_idx.append(idx)
+            rows_val.append(val)
+            margin = 1e-7 * max(abs(d.upper[t, mm]), 1.0)
+            rlo.append(d.lower[t, mm] + margin)
+            rhi.append(d.upper[t, mm] - margin)
+    if d.budget is not None and d.c_dis >= 0:
+        # disruption of M = sum of v over units with a baseline - v of those kept home
+        base_m = d.baseline[M]
+        v = d.dis[M]
+        home = (base_m >= 0) & np.isin(base_m, T)
+        cur_m = float((v * ((base_m >= 0) & (st.a[M] != base_m))).sum())
+        const = st.D - cur_m + float(v[base_m >= 0].sum())
+        rows_idx.append(xcol[np.flatnonzero(home), pos[base_m[home]]])
+        rows_val.append(-v[home])
+        rlo.append(-np.inf)
+        rhi.append(max(d.budget, st.D) - const)
+    adj = d.adj
+    for j, u in enumerate(M.tolist()):
+        nb = np.asarray([inside[w] for w in adj[u] if w in inside], dtype=np.int64)
+        for q, t in enumerate(T.tolist()):
+            if u == int(d.centres[t]) or hi[j * K + q] == 0.0:
+                continue
+            closer = nb[(dist[nb, q] >= 0) & (dist[nb, q] < dist[j, q])]
+            rows_idx.append(np.concatenate([[j * K + q], closer * K + q]))
+            rows_val.append(np.concatenate([[1.0], -np.ones(len(closer))]))
+            rlo.append(-np.inf)
+            rhi.append(0.0)
+    lp = highspy.HighsLp()
+    lp.num_col_ = nv
+    lp.num_row_ = len(rlo)
+    lp.col_cost_ = col_cost
+    lp.col_lower_ = lo
+    lp.col_upper_ = hi
+    lp.row_lower_ = np.asarray(rlo, dtype=float)
+    lp.row_upper_ = np.asarray(rhi, dtype=float)
+    _sparse_rows(rows_idx, rows_val, nv, lp)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx_ + [highspy.HighsVarType.kContinuous] * (
+        nv - nx_
+    )
+    h = _solver(time_limit)
+    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+    h.passModel(lp)
+    h.setSolution(nv, np.arange(nv, dtype=np.int32), cur)
+    _run(h, time_limit, nv)
+    if h.getInfo().primal_solution_status != 2:  # 2 = feasible
+        return None
+    x = np.asarray(h.getSolution().col_value[:nx_]).reshape(s, K)
+    labels = st.a.copy()
+    labels[M] = T[np.argmax(x, axis=1)]
+    return labels

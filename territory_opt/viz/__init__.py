@@ -1,0 +1,28 @@
+"""Pictures of plans: offline Folium maps, the national map, static PNG, vendored assets.
+
+May import: ``plan``, ``graph``, ``data``, ``exceptions``.
+"""
+
+from .maps import (
+    ATTRIBUTION,
+    DEFAULT_PALETTE,
+    plot_alignment,
+    plot_comparison,
+    save_html,
+    save_png,
+    territory_colors,
+)
+from .national_map import (
+    plot_territories,
+)
+
+__all__ = [
+    "ATTRIBUTION",
+    "DEFAULT_PALETTE",
+    "plot_alignment",
+    "plot_comparison",
+    "plot_territories",
+    "save_html",
+    "save_png",
+    "territory_colors",
+]
