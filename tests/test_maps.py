@@ -294,7 +294,7 @@ def test_folium_popup_gets_jquery_inlined(tmp_path: Path) -> None:
 
 
 def test_vendored_assets_carry_their_licences() -> None:
-    root = Path(__file__).resolve().parents[1] / "territory_opt" / "_vendor"
+    root = Path(__file__).resolve().parents[1] / "territory_opt" / "viz" / "_vendor"
     assert (root / "leaflet-1.9.3" / "LICENSE").read_text().startswith("BSD 2-Clause License")
     assert (
         "MIT" in (root / "jquery-3.7.1" / "LICENSE.txt").read_text()
