@@ -228,7 +228,7 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
     """Another Highs object (e.g. the heuristic's sub-MIPs) started the scheduler with 2 threads."""
     import highspy
 
-    from territory_opt.solve.pipeline import _quiet_stdout
+    from territory_opt.milp.backends import quiet_stdout as _quiet_stdout
 
     with _quiet_stdout():
         h = highspy.Highs()

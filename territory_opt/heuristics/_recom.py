@@ -19,14 +19,12 @@ through PuLP cost more than solving it at these sizes.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..milp.backends import new_highs
 from . import _workclock
 from ._search import State, _Data
 
@@ -38,36 +36,8 @@ except ImportError:  # pragma: no cover
     _HAVE_HIGHS = False
 
 
-_BANNER_SHOWN = False
-
-
-@contextlib.contextmanager
-def _quiet_banner() -> Iterator[None]:
-    """HiGHS prints a banner on stdout (C level) the first time a solver is created."""
-    global _BANNER_SHOWN
-    if _BANNER_SHOWN:
-        yield
-        return
-    _BANNER_SHOWN = True
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError):  # no real stdout: nothing to protect
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(devnull)
-        os.close(saved)
-
-
 def _solver(time_limit: float) -> highspy.Highs:
-    with _quiet_banner():
-        h = highspy.Highs()
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     # on the work clock: a node limit decides, the time limit is only a wider cap
     cap, nodes = _workclock.sub_limits(time_limit)

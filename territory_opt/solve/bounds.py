@@ -25,6 +25,8 @@ from typing import Literal
 
 import numpy as np
 
+from ..milp.backends import OPT_GAP as _OPT_GAP
+from ..milp.backends import proven as _proven
 from ..problem.territory_problem import TerritoryProblem
 
 __all__ = ["BoundScope", "Settled", "best", "problem_floor", "restriction", "settle"]
@@ -33,7 +35,6 @@ logger = logging.getLogger(__name__)
 
 BoundScope = Literal["problem", "restricted", "none"]
 
-_OPT_GAP = 1e-6
 _MAX_LP_CELLS = 3_000_000
 """Unpruned assignment columns above which the problem's LP bound is not computed (a
 national map with hundreds of reps): the report then says the bound is the restricted
@@ -125,10 +126,6 @@ class Settled:
     restricted_bound: float | None
     restricted_optimal: bool
     note: str
-
-
-def _proven(obj: float, bound: float | None) -> bool:
-    return bound is not None and abs(obj - bound) <= _OPT_GAP * max(1.0, abs(obj))
 
 
 def _clip(bound: float | None, obj: float | None, what: str) -> float | None:

@@ -32,16 +32,10 @@ plan with a larger or unknown gap (e.g. stopped at the requested gap or the time
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
-import os
-import re
-import tempfile
 import time
-from collections.abc import Callable, Hashable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import numpy as np
@@ -50,6 +44,10 @@ import pandas as pd
 from ..exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from ..heuristics import _workclock
 from ..heuristics.instance import heuristic_instance
+from ..milp.backends import RawResult as _Raw
+from ..milp.backends import proven as _proven
+from ..milp.backends import run_cbc as _run_cbc
+from ..milp.backends import run_highs as _run_highs
 from ..milp.contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
 from ..milp.model import MilpModel, allowed_mask, build_model, start_vector
 from ..plan.alignment import Alignment, SolveReport
@@ -62,256 +60,6 @@ __all__ = ["SOLVERS", "diagnose", "optimize", "precheck", "solve_model"]
 logger = logging.getLogger(__name__)
 
 SOLVERS = ("highs", "cbc")
-_OPT_GAP = 1e-6
-_HIGHS_BANNER_DONE = False
-
-
-@dataclass(frozen=True)
-class _Raw:
-    status: str
-    values: np.ndarray | None
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    message: str = ""
-
-
-# ---------------------------------------------------------------------- solvers
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence the C-level stdout (HiGHS prints its banner when first constructed)."""
-    try:
-        fd = os.dup(1)
-    except OSError:  # pragma: no cover - no stdout
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 1)
-            yield
-    finally:
-        os.dup2(fd, 1)
-        os.close(fd)
-
-
-_INSTALL_HIGHS = (
-    "HiGHS (the 'highspy' package) is not installed or cannot be loaded ({exc}). Install it "
-    "with: pip install 'highspy>=1.7' (a core dependency of territory_opt), or use solver='cbc'."
-)
-_INSTALL_CBC = (
-    "CBC is not available: PuLP's bundled binary was not found or cannot run ({exc}). "
-    "Reinstall PuLP 3.x, which ships CBC: pip install --force-reinstall 'pulp>=3.3,<4' "
-    "(PuLP 4 dropped the bundled CBC), or use solver='highs'."
-)
-
-
-def _import_highspy() -> Any:
-    try:
-        import highspy
-    except ImportError as exc:  # missing wheel, or a broken shared library
-        raise SolverError(_INSTALL_HIGHS.format(exc=exc)) from exc
-    return highspy
-
-
-def _new_highs() -> Any:
-    global _HIGHS_BANNER_DONE
-    highspy = _import_highspy()
-
-    if _HIGHS_BANNER_DONE:
-        return highspy.Highs()
-    with _quiet_stdout():
-        h = highspy.Highs()
-    _HIGHS_BANNER_DONE = True
-    return h
-
-
-def _reset_scheduler(h: Any) -> None:
-    for name in ("resetThreadScheduler", "resetGlobalScheduler"):
-        fn = getattr(h, name, None)
-        if fn is None:
-            continue
-        try:
-            fn(True)
-        except TypeError:
-            fn()
-        return
-
-
-def _run_highs(
-    model: MilpModel,
-    *,
-    time_limit: float,
-    gap: float,
-    threads: int,
-    seed: int,
-    start: np.ndarray | None,
-) -> _Raw:
-    highspy = _import_highspy()
-
-    t0 = time.perf_counter()
-    h = _new_highs()
-    h.setOptionValue("output_flag", True)
-    h.setOptionValue("log_to_console", False)
-
-    def _log(event: Any) -> None:
-        msg = str(getattr(event, "message", "")).rstrip()
-        if msg:
-            logger.debug("highs: %s", msg)
-
-    h.cbLogging += _log
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.n_cols
-    lp.num_row_ = model.n_rows
-    lp.col_cost_ = model.c.astype(float)
-    lp.col_lower_ = np.where(np.isfinite(model.col_lower), model.col_lower, -inf)
-    lp.col_upper_ = np.where(np.isfinite(model.col_upper), model.col_upper, inf)
-    lp.row_lower_ = np.where(np.isfinite(model.row_lower), model.row_lower, -inf)
-    lp.row_upper_ = np.where(np.isfinite(model.row_upper), model.row_upper, inf)
-    lp.offset_ = float(model.offset)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_ = model.n_cols
-    lp.a_matrix_.num_row_ = model.n_rows
-    lp.a_matrix_.start_ = model.start.astype(np.int32)
-    lp.a_matrix_.index_ = model.index.astype(np.int32)
-    lp.a_matrix_.value_ = model.value.astype(float)
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
-        for b in model.integer.tolist()
-    ]
-    if h.passModel(lp) == highspy.HighsStatus.kError:
-        raise SolverError("HiGHS rejected the model (passModel failed).")
-    h.setOptionValue("time_limit", float(max(time_limit, 0.1)))
-    h.setOptionValue("mip_rel_gap", float(gap))
-    h.setOptionValue("threads", int(threads))
-    # HiGHS keeps one process-wide thread scheduler: if another Highs object (e.g. the
-    # heuristic's sub-MIPs) started it with another thread count, run() fails. Reset it.
-    _reset_scheduler(h)
-    h.setOptionValue("random_seed", int(seed))
-    if start is not None:
-        sol = highspy.HighsSolution()
-        sol.col_value = [float(v) for v in start]
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
-    seconds = time.perf_counter() - t0
-    ms = h.getModelStatus()
-    info = h.getInfo()
-    MS = highspy.HighsModelStatus
-    has_sol = int(info.primal_solution_status) == 2
-    values = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
-    bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-    obj = float(info.objective_function_value) if has_sol else None
-    gap_v = float(info.mip_gap) if has_sol and np.isfinite(info.mip_gap) else None
-    if ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
-        return _Raw(
-            "infeasible", None, None, bound, None, seconds, "HiGHS proved the model infeasible"
-        )
-    if not has_sol:
-        return _Raw(
-            "no_solution",
-            None,
-            None,
-            bound,
-            None,
-            seconds,
-            f"HiGHS stopped ({h.modelStatusToString(ms)}) without a plan",
-        )
-    proven = ms == MS.kOptimal and _proven(obj, bound)
-    status = "optimal" if proven else "feasible"
-    return _Raw(status, values, obj, bound, gap_v, seconds, f"HiGHS: {h.modelStatusToString(ms)}")
-
-
-_CBC_RESULT = re.compile(r"^Result - (.*)$", re.M)
-_CBC_OBJ = re.compile(r"^Objective value:\s+(\S+)", re.M)
-_CBC_LB = re.compile(r"^Lower bound:\s+(\S+)", re.M)
-_CBC_BEST_POSSIBLE = re.compile(r"best possible (-?[\d.eE+-]+)")
-
-
-def _run_cbc(
-    model: MilpModel,
-    *,
-    time_limit: float,
-    gap: float,
-    threads: int,
-    seed: int,
-    start: np.ndarray | None,
-) -> _Raw:
-    try:
-        import pulp
-    except ImportError as exc:
-        raise SolverError(_INSTALL_CBC.format(exc=exc)) from exc
-
-    t0 = time.perf_counter()
-    bare = dataclasses.replace(model, offset=0.0)
-    prob, vars_ = bare.to_pulp()
-    if start is not None:
-        for v, val in zip(vars_, start.tolist(), strict=True):
-            v.setInitialValue(round(val) if v.cat != pulp.LpContinuous else val)
-    with tempfile.TemporaryDirectory(prefix="territory_cbc_") as tmp:
-        log_path = Path(tmp) / "cbc.log"
-        solver = pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=max(time_limit, 1.0),
-            gapRel=gap,
-            threads=int(threads),
-            warmStart=start is not None,
-            logPath=str(log_path),
-            keepFiles=False,
-        )
-        if not solver.available():
-            raise SolverError(_INSTALL_CBC.format(exc=f"no executable at {solver.path}"))
-        try:
-            prob.solve(solver)
-        except pulp.PulpSolverError as exc:
-            raise SolverError(
-                f"CBC failed ({exc}); if it was killed (out of memory?) shrink the model "
-                "(nearest=, coarser units) or use solver='highs'."
-            ) from exc
-        text = log_path.read_text() if log_path.exists() else ""
-    for line in text.splitlines():
-        if line.strip():
-            logger.debug("cbc: %s", line.rstrip())
-    seconds = time.perf_counter() - t0
-    result = (_CBC_RESULT.findall(text) or [""])[-1].strip()
-    obj_m = _CBC_OBJ.findall(text)
-    lb_m = _CBC_LB.findall(text)
-    bp = _CBC_BEST_POSSIBLE.findall(text)
-    if (
-        "infeasible" in result.lower()
-        or "problem is infeasible" in text.lower()
-        or prob.status == pulp.LpStatusInfeasible
-    ):
-        return _Raw("infeasible", None, None, None, None, seconds, f"CBC: {result}")
-    values = np.array([v.varValue if v.varValue is not None else 0.0 for v in vars_], dtype=float)
-    has_sol = (
-        bool(obj_m) and "no feasible" not in text.lower()[-2000:] and prob.sol_status in (1, 2)
-    )
-    bound: float | None = None
-    if lb_m:
-        bound = float(lb_m[-1]) + model.offset
-    elif bp:
-        bound = float(bp[-1]) + model.offset
-    if not has_sol:
-        return _Raw("no_solution", None, None, bound, None, seconds, f"CBC: {result or 'no plan'}")
-    obj = float(obj_m[-1]) + model.offset
-    if result.startswith("Optimal solution found") and not lb_m:
-        bound = obj if "gap" not in result.lower() else bound
-    gap_v = None if bound is None else abs(obj - bound) / max(abs(obj), 1e-10)
-    proven = _proven(obj, bound)
-    return _Raw(
-        "optimal" if proven else "feasible", values, obj, bound, gap_v, seconds, f"CBC: {result}"
-    )
-
-
-def _proven(obj: float | None, bound: float | None) -> bool:
-    """Optimality proven: bound within 1e-6 (relative to max(1, |obj|)) of the objective."""
-    if obj is None or bound is None:
-        return False
-    return abs(obj - bound) <= _OPT_GAP * max(1.0, abs(obj))
 
 
 def solve_model(
