@@ -79,16 +79,25 @@ def _deviation(problem: TerritoryProblem, asg: np.ndarray, m: int) -> np.ndarray
         return np.where(T > 0, np.abs(tot / T - 1.0), 0.0)
 
 
+_SMALL = 20_000  # assignments: below this the MILP alone decides each probe
+
+
 def _probe(
     problem: TerritoryProblem, solver: str, seconds: float, threads: int
 ) -> tuple[str, np.ndarray | None]:
-    """``("feasible", plan)``, ``("infeasible", None)`` (proven) or ``("unknown", None)``."""
+    """``("feasible", plan)``, ``("infeasible", None)`` (proven) or ``("unknown", None)``.
+
+    Small problems go straight to the feasibility MILP (it proves either answer in
+    milliseconds, while the heuristic would spend its whole time on an infeasible
+    tolerance); large ones try the heuristic first.
+    """
     from .pipeline import _heuristic_plan, _solve_plain
 
-    h_time = min(0.4 * seconds, 10.0)
-    plan, ok, _ = _heuristic_plan(problem, seed=0, time_limit=h_time)
-    if plan is not None and ok:
-        return "feasible", plan
+    h_time = 0.0 if problem.n_units * problem.n_columns <= _SMALL else min(0.4 * seconds, 10.0)
+    if h_time > 0:
+        plan, ok, _ = _heuristic_plan(problem, seed=0, time_limit=h_time)
+        if plan is not None and ok:
+            return "feasible", plan
     raw, _, asg = _solve_plain(
         problem, solver, time_limit=max(seconds - h_time, 1.0), gap=1.0, threads=threads,
         seed=0, start=None,
