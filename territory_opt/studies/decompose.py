@@ -36,6 +36,7 @@ from .seam_repair import _soft, refine_borders
 __all__ = [
     "BoundResult",
     "DecompositionResult",
+    "DecompositionSettings",
     "PlanCheck",
     "apportion",
     "check_plan",
@@ -148,25 +149,70 @@ class DecompositionResult:
     message: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class DecompositionSettings:
+    """How :func:`decompose` solves the pieces, repairs the seams and bounds the result.
+
+    Parameters
+    ----------
+    solver, time_limit, gap, nearest, seed, heuristic_time
+        Passed to :func:`territory_opt.solve.pipeline.optimize` for each piece
+        (``time_limit`` per piece).
+    workers : int
+        Worker processes for the pieces (1: in this process). Pieces are started largest
+        first.
+    min_tolerance_share : float
+        Floor of a piece's tightened tolerance as a share of the national one.
+    retries : int
+        A piece that ends without a plan meeting its bounds is solved again with the next
+        seed, up to ``retries`` times; the least-violating plan is kept.
+    repair : bool
+        Run the seam repair (:func:`refine_borders`).
+    repair_hops, repair_time_limit, repair_contiguity
+        Free zone width, time limit and contiguity mode of the repair. When the stitched
+        plan is outside the national bounds, a first MILP frees only the borders of the
+        offending territories (``repair_hops + 1`` hops, half the time), then the seam
+        repair runs on the result.
+    bound : bool
+        Compute a true lower bound of the full problem (:func:`lagrangian_bound`).
+    bound_time_limit : float
+        Seconds for the bound.
+    """
+
+    solver: str = "highs"
+    time_limit: float = 60.0
+    gap: float = 0.005
+    nearest: int | None = 8
+    seed: int = 0
+    heuristic_time: float | None = None
+    workers: int = 1
+    min_tolerance_share: float = 0.3
+    retries: int = 1
+    repair: bool = True
+    repair_hops: int = 2
+    repair_time_limit: float = 60.0
+    repair_contiguity: ContiguityMode | Literal["same"] = "cuts"
+    bound: bool = True
+    bound_time_limit: float = 30.0
+
+    def piece_options(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`_solve_piece` for every piece."""
+        return {
+            "solver": self.solver,
+            "time_limit": self.time_limit,
+            "gap": self.gap,
+            "nearest": self.nearest,
+            "seed": self.seed,
+            "heuristic_time": self.heuristic_time,
+            "retries": self.retries,
+        }
+
+
 def decompose(
     problem: TerritoryProblem,
     regions: pd.Series | Mapping[Hashable, Hashable],
-    *,
-    solver: str = "highs",
-    time_limit: float = 60.0,
-    gap: float = 0.005,
-    nearest: int | None = 8,
-    seed: int = 0,
-    heuristic_time: float | None = None,
-    workers: int = 1,
-    min_tolerance_share: float = 0.3,
-    retries: int = 1,
-    repair: bool = True,
-    repair_hops: int = 2,
-    repair_time_limit: float = 60.0,
-    repair_contiguity: ContiguityMode | Literal["same"] = "cuts",
-    bound: bool = True,
-    bound_time_limit: float = 30.0,
+    settings: DecompositionSettings | None = None,
+    **options: Any,
 ) -> DecompositionResult:
     """Solve a large fixed-centre problem region by region, then repair the seams.
 
@@ -176,96 +222,38 @@ def decompose(
         The full problem (reps with homes); not modified.
     regions : pandas.Series or mapping
         unit id -> region label (région, manager district, coarse plan...).
-    solver, time_limit, gap, nearest, seed, heuristic_time
-        Passed to :func:`territory_opt.solve.pipeline.optimize` for each piece (``time_limit`` per
-        piece).
-    workers : int
-        Worker processes for the pieces (1: in this process). Pieces are started largest
-        first.
-    min_tolerance_share : float
-        Floor of a piece's tightened tolerance as a share of the national one.
-    repair : bool
-        Run the seam repair (:func:`refine_borders`).
-    repair_hops, repair_time_limit, repair_contiguity
-        Free zone width, time limit and contiguity mode of the repair. When the stitched
-        plan is outside the national bounds, a first MILP frees only the borders of the
-        offending territories (``repair_hops + 1`` hops, half the time), then the seam
-        repair runs on the result.
-    retries : int
-        A piece that ends without a plan meeting its bounds is solved again with the next
-        seed, up to ``retries`` times; the least-violating plan is kept.
-    bound : bool
-        Compute a true lower bound of the full problem (:func:`lagrangian_bound`).
-    bound_time_limit : float
-        Seconds for the bound.
+    settings : DecompositionSettings, optional
+        Piece solves, seam repair and bound (defaults: ``DecompositionSettings()``).
+    **options
+        Any field of :class:`DecompositionSettings` as a keyword (``time_limit=30``,
+        ``workers=2``...), applied over ``settings``.
 
     Returns
     -------
     DecompositionResult
+
+    Raises
+    ------
+    TypeError
+        On a keyword that is not a field of :class:`DecompositionSettings`.
     """
+    s = dataclasses.replace(settings or DecompositionSettings(), **options)
     t0 = time.perf_counter()
-    pieces = region_pieces(problem, regions, min_tolerance_share=min_tolerance_share)
+    pieces = region_pieces(problem, regions, min_tolerance_share=s.min_tolerance_share)
     lab = _region_labels(problem, regions)
     regions_s = pd.Series(lab, index=pd.Index(list(problem.unit_ids)), dtype=object)
-    kw: dict[str, Any] = {
-        "solver": solver,
-        "time_limit": time_limit,
-        "gap": gap,
-        "nearest": nearest,
-        "seed": seed,
-        "heuristic_time": heuristic_time,
-        "retries": retries,
-    }
     order = sorted(pieces, key=lambda g: (-pieces[g][0].n_units, str(g)))
-    results: dict[Hashable, tuple[pd.Series, SolveReport, list[str]]] = {}
     tp = time.perf_counter()
-    if workers > 1 and len(order) > 1:
-        with _spawn_pool(min(workers, len(order))) as pool:
-            futs = [pool.submit(_solve_piece, g, pieces[g][0], kw) for g in order]
-            for f in concurrent.futures.as_completed(futs):
-                g, asg, rep, notes = f.result()
-                results[g] = (asg, rep, notes)
-                logger.info("piece %r: %s in %.1f s", g, rep.status, rep.seconds)
-    else:
-        for g in order:
-            _, asg, rep, notes = _solve_piece(g, pieces[g][0], kw)
-            results[g] = (asg, rep, notes)
-            logger.info("piece %r: %s in %.1f s", g, rep.status, rep.seconds)
+    results = _solve_pieces(pieces, order, s)
     pieces_seconds = time.perf_counter() - tp
-    rows = []
-    stitched_s = pd.concat([results[g][0] for g in order])
-    stitched_s = stitched_s.reindex(list(problem.unit_ids))
-    restricted: float | None = 0.0
-    for g in sorted(pieces, key=str):
-        piece, pnotes = pieces[g]
-        asg, rep, snotes = results[g]
-        if restricted is not None:
-            restricted = None if rep.bound is None else restricted + rep.bound
-        rows.append(
-            {
-                "region": g,
-                "units": piece.n_units,
-                "reps": piece.k,
-                "tolerance": ", ".join(
-                    f"{b.measure} ±{100 * b.tolerance:.2f} %"
-                    for b in piece.balance
-                    if b.tolerance is not None
-                ),
-                "status": rep.status,
-                "objective": rep.objective,
-                "bound": rep.bound,
-                "gap": rep.gap,
-                "seconds": rep.seconds,
-                "notes": "; ".join(pnotes + snotes),
-            }
-        )
-    table = pd.DataFrame(rows).set_index("region")
+    table, restricted = _pieces_table(pieces, results)
+    stitched_s = pd.concat([results[g][0] for g in order]).reindex(list(problem.unit_ids))
     a0 = _columns_of(problem, stitched_s)
     check0 = check_plan(problem, a0)
     obj0 = plan_objective(problem, a0)
     first = time.perf_counter() - t0 if check0.feasible else None
     notes = [
-        f"{len(pieces)} pieces in {pieces_seconds:.1f} s ({workers} worker(s)); stitched plan "
+        f"{len(pieces)} pieces in {pieces_seconds:.1f} s ({s.workers} worker(s)); stitched plan "
         + ("feasible" if check0.feasible else "infeasible: " + "; ".join(check0.violations))
     ]
     stitched_report = SolveReport(
@@ -274,66 +262,28 @@ def decompose(
         None,
         None,
         pieces_seconds,
-        f"decompose({solver})",
+        f"decompose({s.solver})",
         notes[0],
     )
     stitched = Alignment.from_assignment(stitched_s, problem=problem, report=stitched_report)
-    final = stitched
-    repair_report = None
-    if repair:
-        tr = time.perf_counter()
-        current = stitched_s
-        if not check0.feasible:  # first fix the few territories outside the bounds
-            fix = refine_borders(
-                problem,
-                stitched_s,
-                hops=repair_hops + 1,
-                seams=False,
-                contiguity=repair_contiguity,
-                time_limit=repair_time_limit / 2,
-                gap=gap,
-                solver=solver,
-                nearest=nearest,
-                seed=seed,
-            )
-            assert fix.report is not None
-            notes.append(f"balance repair {fix.report.status}: {fix.report.message}")
-            current = fix.assignment
-            if fix.report.status == "feasible" and first is None:
-                first = time.perf_counter() - t0
-        left = max(repair_time_limit - (time.perf_counter() - tr), 0.25 * repair_time_limit)
-        final = refine_borders(
-            problem,
-            current,
-            regions=regions_s,
-            hops=repair_hops,
-            contiguity=repair_contiguity,
-            time_limit=left,
-            gap=gap,
-            solver=solver,
-            nearest=nearest,
-            seed=seed,
+    final, repair_report = stitched, None
+    if s.repair:
+        final, repair_report, first = _repair(
+            problem, stitched_s, check0.feasible, regions_s, s, t0, first, notes
         )
-        assert final.report is not None
-        repair_report = dataclasses.replace(final.report, seconds=time.perf_counter() - tr)
-        notes.append(f"seam repair {final.report.status}: {final.report.message}")
     a1 = _columns_of(problem, final.assignment)
     check1 = check_plan(problem, a1)
     obj1 = plan_objective(problem, a1)
     if first is None and check1.feasible:
         first = time.perf_counter() - t0
     tb = time.perf_counter()
-    if bound:
-        br = lagrangian_bound(problem, upper=obj1, time_limit=bound_time_limit)
-    else:
-        br = BoundResult(None, "not computed")
+    br = (
+        lagrangian_bound(problem, upper=obj1, time_limit=s.bound_time_limit)
+        if s.bound
+        else BoundResult(None, "not computed")
+    )
     bound_seconds = time.perf_counter() - tb
-    gapv = None
-    status = "feasible" if check1.feasible else "infeasible"
-    if br.value is not None and check1.feasible:
-        gapv = max(obj1 - br.value, 0.0) / max(abs(obj1), 1e-10)
-        if gapv <= 1e-6:
-            status = "optimal"  # the bound drops contiguity: a plan attaining it is optimal
+    status, gapv = _status_and_gap(check1.feasible, obj1, br.value)
     notes.append(
         f"bound: {br.kind}, {br.iterations} iterations in {br.seconds:.1f} s"
         if br.value is not None
@@ -349,7 +299,7 @@ def decompose(
         bound=br.value,
         gap=gapv,
         seconds=time.perf_counter() - t0,
-        solver=f"decompose({solver})",
+        solver=f"decompose({s.solver})",
         message="; ".join(notes),
     )
     return DecompositionResult(
@@ -373,3 +323,119 @@ def decompose(
         message="; ".join(notes),
     )
 
+
+_PieceResults = dict[Hashable, tuple[pd.Series, SolveReport, list[str]]]
+
+
+def _solve_pieces(
+    pieces: Mapping[Hashable, tuple[TerritoryProblem, list[str]]],
+    order: list[Hashable],
+    s: DecompositionSettings,
+) -> _PieceResults:
+    """Solve every piece, in this process or in ``s.workers`` spawned processes."""
+    kw = s.piece_options()
+    results: _PieceResults = {}
+    if s.workers > 1 and len(order) > 1:
+        with _spawn_pool(min(s.workers, len(order))) as pool:
+            futs = [pool.submit(_solve_piece, g, pieces[g][0], kw) for g in order]
+            for f in concurrent.futures.as_completed(futs):
+                g, asg, rep, notes = f.result()
+                results[g] = (asg, rep, notes)
+                logger.info("piece %r: %s in %.1f s", g, rep.status, rep.seconds)
+    else:
+        for g in order:
+            _, asg, rep, notes = _solve_piece(g, pieces[g][0], kw)
+            results[g] = (asg, rep, notes)
+            logger.info("piece %r: %s in %.1f s", g, rep.status, rep.seconds)
+    return results
+
+
+def _pieces_table(
+    pieces: Mapping[Hashable, tuple[TerritoryProblem, list[str]]], results: _PieceResults
+) -> tuple[pd.DataFrame, float | None]:
+    """One row per region, and the sum of the piece bounds (``None`` if one is missing)."""
+    rows = []
+    restricted: float | None = 0.0
+    for g in sorted(pieces, key=str):
+        piece, pnotes = pieces[g]
+        _, rep, snotes = results[g]
+        if restricted is not None:
+            restricted = None if rep.bound is None else restricted + rep.bound
+        rows.append(
+            {
+                "region": g,
+                "units": piece.n_units,
+                "reps": piece.k,
+                "tolerance": ", ".join(
+                    f"{b.measure} ±{100 * b.tolerance:.2f} %"
+                    for b in piece.balance
+                    if b.tolerance is not None
+                ),
+                "status": rep.status,
+                "objective": rep.objective,
+                "bound": rep.bound,
+                "gap": rep.gap,
+                "seconds": rep.seconds,
+                "notes": "; ".join(pnotes + snotes),
+            }
+        )
+    return pd.DataFrame(rows).set_index("region"), restricted
+
+
+def _repair(
+    problem: TerritoryProblem,
+    stitched: pd.Series,
+    stitched_feasible: bool,
+    regions: pd.Series,
+    s: DecompositionSettings,
+    t0: float,
+    first: float | None,
+    notes: list[str],
+) -> tuple[Alignment, SolveReport, float | None]:
+    """Balance repair (if the stitched plan is outside the bounds), then seam repair.
+
+    Appends to ``notes``; returns the plan, the repair's report and the time of the first
+    feasible plan.
+    """
+    tr = time.perf_counter()
+    common: dict[str, Any] = {
+        "contiguity": s.repair_contiguity,
+        "gap": s.gap,
+        "solver": s.solver,
+        "nearest": s.nearest,
+        "seed": s.seed,
+    }
+    current = stitched
+    if not stitched_feasible:  # first fix the few territories outside the bounds
+        fix = refine_borders(
+            problem,
+            stitched,
+            hops=s.repair_hops + 1,
+            seams=False,
+            time_limit=s.repair_time_limit / 2,
+            **common,
+        )
+        assert fix.report is not None
+        notes.append(f"balance repair {fix.report.status}: {fix.report.message}")
+        current = fix.assignment
+        if fix.report.status == "feasible" and first is None:
+            first = time.perf_counter() - t0
+    left = max(s.repair_time_limit - (time.perf_counter() - tr), 0.25 * s.repair_time_limit)
+    final = refine_borders(
+        problem, current, regions=regions, hops=s.repair_hops, time_limit=left, **common
+    )
+    assert final.report is not None
+    repair_report = dataclasses.replace(final.report, seconds=time.perf_counter() - tr)
+    notes.append(f"seam repair {final.report.status}: {final.report.message}")
+    return final, repair_report, first
+
+
+def _status_and_gap(
+    feasible: bool, objective: float, bound: float | None
+) -> tuple[str, float | None]:
+    """``"optimal"`` when a feasible plan attains a true bound, else feasible/infeasible."""
+    if bound is None or not feasible:
+        return ("feasible" if feasible else "infeasible"), None
+    gapv = max(objective - bound, 0.0) / max(abs(objective), 1e-10)
+    # the bound drops contiguity: a plan attaining it is optimal
+    return ("optimal" if gapv <= 1e-6 else "feasible"), gapv
