@@ -39,12 +39,13 @@ import pandas as pd
 from ..data._csv import read_csv_file
 from ..exceptions import Problem, ValidationError
 from ._crm_rows import (
-    _EXCLUSION_COLUMNS,
-    _as_text,
     _clean_id,
-    _decimal_text,
+    _duplicate_issues,
+    _exclusion_table,
     _group_problems,
-    _is_blank,
+    _id_issues,
+    _parse_dates,
+    _parse_numbers,
 )
 
 __all__ = [
@@ -301,6 +302,37 @@ def _parse(
     on_error: str,
     source: str,
 ) -> CrmHistory:
+    _check_call(frame, on_error)
+    df = _canonical_columns(frame, columns).reset_index(drop=True)
+    rev_cols, vis_cols = _check_structure(df, frame)
+    cutoff = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
+    acc = df["account"].map(_clean_id)
+    rep = df["rep"].map(_clean_id)
+    issues = _id_issues(df, acc, rep, accounts, reps)
+    dates, date_issues = _parse_dates(df, date_format, cutoff)
+    numbers, number_issues = _parse_numbers(df, rev_cols, vis_cols, decimal)
+    issues += date_issues + number_issues
+    issues += _duplicate_issues(acc, issues, exclude=on_error == "exclude", row_labels=row_labels)
+    exclusions = _exclusion_table(issues, acc, row_labels)
+    if issues and on_error == "raise":
+        raise ValidationError(_group_problems(exclusions))
+    keep = np.ones(len(df), dtype=bool)
+    keep[sorted({k for k, *_ in issues})] = False
+    table = pd.DataFrame(
+        {
+            "account": acc[keep].astype(str),
+            "rep": rep[keep],
+            "first_order": dates["first_order"][keep],
+            "lost": dates["lost"][keep],
+            **{c: numbers[c][keep] for c in rev_cols + vis_cols},
+        }
+    ).set_index("account")
+    periods = tuple(c[len(REVENUE_PREFIX) :] for c in rev_cols)
+    return CrmHistory(table=table, periods=periods, exclusions=exclusions, source=source)
+
+
+def _check_call(frame: object, on_error: str) -> None:
+    """The input is a DataFrame and ``on_error`` a known mode."""
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(
             [
@@ -323,7 +355,10 @@ def _parse(
                 )
             ]
         )
-    df = _canonical_columns(frame, columns).reset_index(drop=True)
+
+
+def _check_structure(df: pd.DataFrame, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Raise on duplicate or missing columns; return the revenue and visits columns."""
     if df.columns.duplicated().any():
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise ValidationError(
@@ -370,113 +405,4 @@ def _parse(
         )
     if structural:
         raise ValidationError(structural)
-
-    cutoff = pd.Timestamp(as_of if as_of is not None else date.today()).normalize()
-    issues: list[tuple[int, str, object, str]] = []  # (position, column, value, reason)
-
-    # account ids
-    acc = df["account"].map(_clean_id)
-    for k in np.flatnonzero(acc.isna().to_numpy()):
-        issues.append((int(k), "account", df["account"].iloc[k], "blank account id"))
-    if accounts is not None:
-        known = accounts["account"] if isinstance(accounts, pd.DataFrame) else accounts
-        known_set = {str(a) for a in pd.Series(known).dropna()}
-        unknown = acc.notna() & ~acc.isin(known_set)
-        for k in np.flatnonzero(unknown.to_numpy()):
-            issues.append((int(k), "account", acc.iloc[k], "account not in the account table"))
-
-    # rep
-    rep = df["rep"].map(_clean_id)
-    if reps is not None:
-        known_reps = {str(r) for r in (reps.index if isinstance(reps, pd.DataFrame) else reps)}
-        bad = rep.notna() & ~rep.isin(known_reps)
-        for k in np.flatnonzero(bad.to_numpy()):
-            issues.append((int(k), "rep", rep.iloc[k], "unknown rep"))
-
-    # dates
-    dates: dict[str, pd.Series] = {}
-    for col in ("first_order", "lost"):
-        raw = df[col]
-        blank = raw.map(_is_blank).astype(bool)
-        parsed = (
-            pd.to_datetime(raw.where(~blank), format=date_format or "ISO8601", errors="coerce")
-            .dt.normalize()
-            .astype("datetime64[ns]")
-        )
-        expected = date_format or "YYYY-MM-DD"
-        for k in np.flatnonzero((parsed.isna() & ~blank).to_numpy()):
-            issues.append((int(k), col, raw.iloc[k], f"not a date (expected {expected})"))
-        for k in np.flatnonzero((parsed > cutoff).to_numpy()):
-            issues.append((int(k), col, raw.iloc[k], f"date after the export date {cutoff.date()}"))
-        dates[col] = parsed
-    both = (
-        dates["lost"].notna()
-        & dates["first_order"].notna()
-        & (dates["lost"] < dates["first_order"])
-    )
-    for k in np.flatnonzero(both.to_numpy()):
-        issues.append((int(k), "lost", df["lost"].iloc[k], "lost before the first order"))
-    orphan = dates["lost"].notna() & df["first_order"].map(_is_blank).astype(bool)
-    for k in np.flatnonzero(orphan.to_numpy()):
-        issues.append((int(k), "lost", df["lost"].iloc[k], "lost date without a first order"))
-
-    # numbers
-    numbers: dict[str, pd.Series] = {}
-    for col in rev_cols + vis_cols:
-        raw = df[col]
-        blank = raw.map(_is_blank).astype(bool)
-        text = raw.where(~blank)
-        if decimal != ".":
-            text = text.map(lambda v: _decimal_text(v, decimal))
-        values = pd.to_numeric(text, errors="coerce").astype(float)
-        what = "revenue" if col in rev_cols else "visits"
-        not_num = (values.isna() & ~blank) | ~np.isfinite(values.fillna(0.0))
-        for k in np.flatnonzero(not_num.to_numpy()):
-            issues.append((int(k), col, raw.iloc[k], f"{what} is not a finite number"))
-        for k in np.flatnonzero((values < 0).to_numpy()):
-            issues.append((int(k), col, raw.iloc[k], f"negative {what}"))
-        numbers[col] = values.fillna(0.0)
-
-    # duplicates; in exclude mode a row already at fault does not count as the first copy
-    faulty = {k for k, *_ in issues}
-    first_seen: dict[str, int] = {}
-    for pos, a in enumerate(acc.tolist()):
-        if _is_blank(a) or (pos in faulty and on_error == "exclude"):
-            continue
-        if a in first_seen:
-            issues.append(
-                (pos, "account", a, f"duplicate account (also on {row_labels[first_seen[a]]})")
-            )
-        else:
-            first_seen[a] = pos
-
-    exclusions = pd.DataFrame(
-        [
-            {
-                "row": row_labels[k],
-                "account": _as_text(acc.iloc[k]),
-                "column": c,
-                "value": _as_text(v),
-                "reason": r,
-            }
-            for k, c, v, r in sorted(issues, key=lambda t: t[0])
-        ],
-        columns=_EXCLUSION_COLUMNS,
-    )
-    if issues and on_error == "raise":
-        raise ValidationError(_group_problems(exclusions))
-
-    bad_rows = sorted({k for k, *_ in issues})
-    keep = np.ones(len(df), dtype=bool)
-    keep[bad_rows] = False
-    table = pd.DataFrame(
-        {
-            "account": acc[keep].astype(str),
-            "rep": rep[keep],
-            "first_order": dates["first_order"][keep],
-            "lost": dates["lost"][keep],
-            **{c: numbers[c][keep] for c in rev_cols + vis_cols},
-        }
-    ).set_index("account")
-    periods = tuple(c[len(REVENUE_PREFIX) :] for c in rev_cols)
-    return CrmHistory(table=table, periods=periods, exclusions=exclusions, source=source)
+    return rev_cols, vis_cols
