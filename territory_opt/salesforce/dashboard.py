@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,57 +57,26 @@ footer{margin-top:18px;font-size:11px;color:#9aa5b1}
 """
 
 
-def rep_dashboard(
-    kpis: pd.DataFrame, rep: Hashable, *, title: str | None = None, subtitle: str = ""
-) -> str:
-    """A one-page, self-contained HTML dashboard (inline CSS, no external assets) for one rep.
+@dataclass(frozen=True)
+class _RepView:
+    """One rep's KPI row and the team it is compared with, formatted for the dashboard."""
 
-    Parameters
-    ----------
-    kpis : pandas.DataFrame
-        A :func:`kpi_table` result (a ``TOTAL`` row, if any, is ignored for the team median).
-    rep : hashable
-        Territory / rep id (a row of ``kpis``).
-    title : str, optional
-        Heading; defaults to ``"<rep name> (<rep>): sales KPIs"``.
-    subtitle : str
-        Second line, e.g. ``"2025, proposed alignment"``.
+    row: pd.Series
+    team: pd.DataFrame
 
-    Returns
-    -------
-    str
-        The HTML document.
-
-    Raises
-    ------
-    ValidationError
-        If ``rep`` is not a row of ``kpis``.
-    """
-    if rep not in kpis.index:
-        raise ValidationError(
-            [
-                Problem(
-                    "settings",
-                    f"rep {rep!r}",
-                    "is not a row of the KPI table.",
-                    f"use one of {_few(kpis.index)}.",
-                )
-            ]
-        )
-    row = kpis.loc[rep]
-    team = kpis.drop(index=[TOTAL], errors="ignore")
-    name = str(row.get("rep_name", "") or "")
-    heading = title or (f"{name} ({rep}): sales KPIs" if name else f"{rep}: sales KPIs")
-
-    def median(col: str) -> str:
-        if col not in team:
+    def median(self, col: str) -> str:
+        """The team median of ``col``, formatted (``"n/a"`` without the column)."""
+        if col not in self.team:
             return "n/a"
-        return _fmt(float(pd.to_numeric(team[col], errors="coerce").median()), KPI_COLUMNS[col][1])
+        return _fmt(
+            float(pd.to_numeric(self.team[col], errors="coerce").median()), KPI_COLUMNS[col][1]
+        )
 
     def card(
-        label: str, col: str, note: str, bar: float | None = None, good: bool | None = None
+        self, label: str, col: str, note: str, bar: float | None = None, good: bool | None = None
     ) -> str:
-        val = row.get(col, np.nan)
+        """One KPI card: value, optional progress bar, good/bad colour and a note."""
+        val = self.row.get(col, np.nan)
         cls = "" if good is None else (" good" if good else " bad")
         bar_html = ""
         if bar is not None and math.isfinite(bar):
@@ -117,13 +87,18 @@ def rep_dashboard(
             f'<div class="n">{html.escape(note)}</div></div>'
         )
 
-    def num(col: str) -> float:
-        v = row.get(col, np.nan)
+    def num(self, col: str) -> float:
+        """The rep's value of ``col`` as a float (NaN when missing or not a number)."""
+        v = self.row.get(col, np.nan)
         try:
             return float(v)
         except (TypeError, ValueError):
             return math.nan
 
+
+def _cards(view: _RepView) -> list[str]:
+    """The six KPI cards of a rep's dashboard."""
+    row, num, median, card = view.row, view.num, view.median, view.card
     cards = []
     if "achievement" in row:
         ach = num("achievement")
@@ -185,6 +160,54 @@ def rep_dashboard(
             good=None if math.isnan(vc) else vc >= 0.9,
         )
     )
+    return cards
+
+
+def rep_dashboard(
+    kpis: pd.DataFrame, rep: Hashable, *, title: str | None = None, subtitle: str = ""
+) -> str:
+    """A one-page, self-contained HTML dashboard (inline CSS, no external assets) for one rep.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        A :func:`kpi_table` result (a ``TOTAL`` row, if any, is ignored for the team median).
+    rep : hashable
+        Territory / rep id (a row of ``kpis``).
+    title : str, optional
+        Heading; defaults to ``"<rep name> (<rep>): sales KPIs"``.
+    subtitle : str
+        Second line, e.g. ``"2025, proposed alignment"``.
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Raises
+    ------
+    ValidationError
+        If ``rep`` is not a row of ``kpis``.
+    """
+    if rep not in kpis.index:
+        raise ValidationError(
+            [
+                Problem(
+                    "settings",
+                    f"rep {rep!r}",
+                    "is not a row of the KPI table.",
+                    f"use one of {_few(kpis.index)}.",
+                )
+            ]
+        )
+    row = kpis.loc[rep]
+    team = kpis.drop(index=[TOTAL], errors="ignore")
+    name = str(row.get("rep_name", "") or "")
+    heading = title or (f"{name} ({rep}): sales KPIs" if name else f"{rep}: sales KPIs")
+
+    view = _RepView(row, team)
+    num, median = view.num, view.median
+    cards = _cards(view)
     alert = ""
     if bool(row.get("below_break_even", False)):
         alert = (
