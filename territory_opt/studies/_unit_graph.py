@@ -32,9 +32,7 @@ def same_key_parts(
     for k in keys:
         keep &= k[rows] == k[cols]
     n = adj.shape[0]
-    same = sparse.csr_array(
-        (np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n, n)
-    )
+    same = sparse.csr_array((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n, n))
     labels = component_labels(same, mask)
     if not (labels >= 0).any():
         return []

@@ -49,6 +49,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
 def _solve_piece(
     name: Hashable, piece: TerritoryProblem, kwargs: Mapping[str, Any]
 ) -> tuple[Hashable, pd.Series, SolveReport, list[str]]:

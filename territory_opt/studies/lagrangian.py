@@ -1,4 +1,4 @@
-"""A true lower bound of a fixed-centre problem by Lagrangian relaxation of the balance rows.
+r"""A true lower bound of a fixed-centre problem by Lagrangian relaxation of the balance rows.
 
 Bounds: what is and is not a bound
 ----------------------------------

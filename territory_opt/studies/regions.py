@@ -1,4 +1,4 @@
-"""Regions of a decomposition: seats per region, clean region labels, one sub-problem per region.
+r"""Regions of a decomposition: seats per region, clean region labels, one sub-problem per region.
 
 Pieces
 ------
@@ -153,9 +153,7 @@ def _region_labels(
     return lab
 
 
-def _orphan_groups(
-    adj: sparse.csr_array, lab: np.ndarray, homes: set[int]
-) -> list[list[int]]:
+def _orphan_groups(adj: sparse.csr_array, lab: np.ndarray, homes: set[int]) -> list[list[int]]:
     """Connected groups of same-region units holding no home, by smallest member."""
     return [
         part.tolist() for part in same_key_parts(adj, lab) if not homes.intersection(part.tolist())
