@@ -11,6 +11,7 @@ from territory_opt.exceptions import ValidationError
 from territory_opt.problem.territory_problem import TerritoryProblem
 from territory_opt.solve.pipeline import optimize
 from territory_opt.studies.decompose import (
+    DecompositionSettings,
     apportion,
     check_plan,
     decompose,
@@ -160,3 +161,25 @@ def test_workers_give_the_same_plan(grid) -> None:
     one = decompose(problem, regions, workers=1, **kw)
     two = decompose(problem, regions, workers=2, **kw)
     pd.testing.assert_series_equal(one.alignment.assignment, two.alignment.assignment)
+
+
+def test_settings_object_and_keywords_agree(grid) -> None:
+    problem, regions = grid
+    by_keywords = decompose(problem, regions, time_limit=10, repair=False, bound=False)
+    settings = DecompositionSettings(time_limit=10, repair=False, bound=False)
+    by_settings = decompose(problem, regions, settings)
+    pd.testing.assert_series_equal(
+        by_keywords.alignment.assignment, by_settings.alignment.assignment
+    )
+    assert by_settings.repair is None and by_settings.bound is None
+    # keywords override the settings object
+    over = decompose(problem, regions, settings, repair=True, repair_time_limit=10)
+    assert over.repair is not None
+
+
+def test_settings_are_keyword_only_and_checked(grid) -> None:
+    problem, regions = grid
+    with pytest.raises(TypeError):
+        DecompositionSettings("highs")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        decompose(problem, regions, time_limt=10)

@@ -32,14 +32,13 @@ and the least profitable ones may be new prospects.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem, ValidationError
+from ._input_checks import _is_bad_number, _numeric_problems, _require_columns
 
 __all__ = [
     "COURSE_SEGMENTS",
@@ -50,13 +49,6 @@ __all__ = [
     "total_workload_hours",
     "workload_by_unit",
 ]
-
-
-def _is_bad_number(value: object) -> bool:
-    """True when ``value`` is not a finite real number (bools are rejected too)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return True
-    return not math.isfinite(float(value))
 
 
 @dataclass(frozen=True)
@@ -341,75 +333,6 @@ def required_reps(total_hours: float, capacity: float) -> float:
 
 
 # --- DataFrame checks shared with sizing.py -------------------------------------------
-
-
-def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) -> None:
-    """Raise one ValidationError naming every column of ``columns`` missing in ``frame``."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValidationError(
-            [
-                Problem(
-                    where,
-                    "-",
-                    f"expected a pandas DataFrame, got {type(frame).__name__}.",
-                    "pass a DataFrame (e.g. pandas.read_csv(...)).",
-                )
-            ]
-        )
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        available = ", ".join(repr(str(c)) for c in frame.columns) or "none"
-        raise ValidationError(
-            [
-                Problem(
-                    where,
-                    f"column {c!r}",
-                    f"is not in the table (columns: {available}).",
-                    f"add a column {c!r} or pass the name of the column that holds it.",
-                )
-                for c in missing
-            ]
-        )
-
-
-def _numeric_problems(
-    frame: pd.DataFrame,
-    columns: Sequence[str],
-    where: str,
-    *,
-    allow_zero: bool = True,
-    max_listed: int = 5,
-) -> list[Problem]:
-    """Problems for non-numeric, missing, infinite or negative values in ``columns``."""
-    problems: list[Problem] = []
-    for col in columns:
-        values = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        bad_type = values.isna() | ~np.isfinite(values.to_numpy())
-        if bad_type.any():
-            rows = [str(r) for r in frame.index[bad_type.to_numpy()][:max_listed]]
-            problems.append(
-                Problem(
-                    where,
-                    f"column {col!r}",
-                    f"{int(bad_type.sum())} value(s) are missing or not finite numbers "
-                    f"(rows {', '.join(rows)}{', ...' if bad_type.sum() > max_listed else ''}).",
-                    f"fill column {col!r} with finite numbers.",
-                )
-            )
-        bad_sign = (values < 0) if allow_zero else (values <= 0)
-        if bad_sign.any():
-            rows = [str(r) for r in frame.index[bad_sign.to_numpy()][:max_listed]]
-            bound = ">= 0" if allow_zero else "> 0"
-            problems.append(
-                Problem(
-                    where,
-                    f"column {col!r}",
-                    f"{int(bad_sign.sum())} value(s) are not {bound} "
-                    f"(rows {', '.join(rows)}{', ...' if bad_sign.sum() > max_listed else ''}).",
-                    f"correct them so that every value of {col!r} is {bound}.",
-                )
-            )
-    return problems
 
 
 def workload_by_unit(

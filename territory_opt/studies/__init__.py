@@ -13,6 +13,7 @@ from .batch import (
 from .decompose import (
     BoundResult,
     DecompositionResult,
+    DecompositionSettings,
     PlanCheck,
     apportion,
     check_plan,
@@ -54,6 +55,7 @@ __all__ = [
     "BatchResult",
     "BoundResult",
     "DecompositionResult",
+    "DecompositionSettings",
     "Executor",
     "NestedPlan",
     "PlanCheck",
