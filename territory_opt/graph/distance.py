@@ -21,10 +21,10 @@ import pandas as pd
 import pyproj
 
 from ..exceptions import Problem, ValidationError
+from .crs import to_metric
 
 __all__ = ["check_cost_matrix", "geodesic_km", "hop_matrix", "unit_points"]
 
-_METRIC_CRS = "EPSG:2154"
 _GEOD = pyproj.Geod(ellps="WGS84")
 
 
@@ -35,7 +35,7 @@ def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
     ----------
     units : geopandas.GeoDataFrame
         Unit geometries with a CRS. Points are kept; polygons give their centroid,
-        computed in Lambert-93 (metric) when the CRS is geographic. Not modified.
+        computed in a metric CRS (:func:`~territory_opt.graph.crs.metric_crs`). Not modified.
 
     Returns
     -------
@@ -54,7 +54,7 @@ def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
             ]
         )
     geo = units.geometry
-    metric = geo if geo.crs.is_projected else geo.to_crs(_METRIC_CRS)
+    metric = to_metric(geo)
     cent = metric.centroid
     return gpd.GeoSeries(cent, index=units.index, crs=metric.crs).to_crs("EPSG:4326")
 
