@@ -14,7 +14,7 @@ centroids, territory areas, nearest-unit snapping) projects them with :func:`to_
 3. the WGS 84 UTM zone of the data's centre (the zone geopandas' ``estimate_utm_crs``
    gives for that point; data crossing the antimeridian get the zone there, not the zone
    of longitude 0 that ``estimate_utm_crs`` on their bounds would give) when
-   its scale error over the data is at most 0.3 %;
+   its scale error over the data is at most 0.25 % (0.5 % on areas);
 4. otherwise (a country-wide extent, e.g. all of Turkey across three UTM zones) a
    Lambert conformal conic fitted to the data: standard parallels at 1/6 and 5/6 of the
    latitude range, centred on the data (a transverse Mercator centred on the data when
@@ -43,7 +43,7 @@ _GeoT = TypeVar("_GeoT", gpd.GeoDataFrame, gpd.GeoSeries)
 
 LAMBERT_93 = pyproj.CRS.from_epsg(2154)
 _KEEP_TOLERANCE = 0.005  # a web-map projection the units come in
-_UTM_TOLERANCE = 0.003  # the UTM zone of the centre, else a fitted conic
+_UTM_TOLERANCE = 0.0025  # the UTM zone of the centre (areas 0.5 %), else a fitted conic
 # Lambert-93's area of use (EPSG registry): west, south, east, north
 _L93_AREA = (-9.86, 41.15, 10.38, 51.56)
 # Coarse outline of metropolitan France (lon, lat), ~10-20 km outside the land borders
