@@ -124,7 +124,11 @@ def test_island_gap_matches_geodesic(place: str) -> None:
 def test_country_wide_extent_gets_a_fitted_conic() -> None:
     """Pfizer Turkey spans 26-45°E: one UTM zone is 1.3 % off at the east end."""
     units = gpd.GeoDataFrame(
-        geometry=[box(26.0, 36.0, 26.1, 36.1), box(44.7, 39.5, 44.8, 39.6), box(35, 42, 35.1, 42.1)],
+        geometry=[
+            box(26.0, 36.0, 26.1, 36.1),
+            box(44.7, 39.5, 44.8, 39.6),
+            box(35, 42, 35.1, 42.1),
+        ],
         crs="EPSG:4326",
     )
     crs = metric_crs(units)

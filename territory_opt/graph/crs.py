@@ -157,7 +157,7 @@ def _utm_epsg(zone: int, north: bool) -> pyproj.CRS:
 
 def _utm_crs(lon: float, lat: float) -> pyproj.CRS:
     """WGS 84 / UTM zone of a point: what ``estimate_utm_crs`` gives, without its slow look-up."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
+    zone = math.floor((lon + 180.0) / 6.0) % 60 + 1
     return _utm_epsg(zone, lat >= 0)
 
 

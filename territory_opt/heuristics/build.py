@@ -65,7 +65,6 @@ import numpy as np
 from scipy import sparse
 
 from ..graph.core import adjacency_matrix, component_labels, node_weighted_distances
-
 from . import _search as hs
 from ._recom import lp_start, min_disruption_bound, recombine
 
@@ -188,9 +187,7 @@ def is_contiguous(
     # keep the edges inside a territory: k components exactly when each is connected
     adj = adjacency_matrix(neighbors).tocoo()
     same = a[adj.row] == a[adj.col]
-    inner = sparse.csr_array(
-        (adj.data[same], (adj.row[same], adj.col[same])), shape=(n, n)
-    )
+    inner = sparse.csr_array((adj.data[same], (adj.row[same], adj.col[same])), shape=(n, n))
     return int(component_labels(inner).max(initial=-1)) + 1 == k
 
 
