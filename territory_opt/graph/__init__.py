@@ -18,6 +18,7 @@ from .core import (
     node_weighted_distances,
     within_hops,
 )
+from .crs import LAMBERT_93, metric_crs, to_metric
 from .distance import (
     check_cost_matrix,
     geodesic_km,
@@ -26,6 +27,7 @@ from .distance import (
 )
 
 __all__ = [
+    "LAMBERT_93",
     "IslandPolicy",
     "adjacency_graph",
     "adjacency_matrix",
@@ -38,7 +40,9 @@ __all__ = [
     "hop_matrix",
     "is_connected",
     "matrix_from_graph",
+    "metric_crs",
     "node_weighted_distances",
+    "to_metric",
     "unit_points",
     "within_hops",
 ]

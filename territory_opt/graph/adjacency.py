@@ -29,13 +29,13 @@ import numpy as np
 import shapely
 
 from ..exceptions import Problem, ValidationError
+from .crs import to_metric
 
 __all__ = ["IslandPolicy", "adjacency_graph", "components_report"]
 
 logger = logging.getLogger(__name__)
 
 IslandPolicy = Literal["bridge", "drop", "raise"]
-_METRIC_CRS = "EPSG:2154"
 
 
 def _metric(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -50,9 +50,7 @@ def _metric(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
                 )
             ]
         )
-    if units.crs.is_projected:
-        return units
-    return units.to_crs(_METRIC_CRS)
+    return to_metric(units)
 
 
 def adjacency_graph(
@@ -67,8 +65,8 @@ def adjacency_graph(
     Parameters
     ----------
     units : geopandas.GeoDataFrame
-        Unit polygons, in any CRS (geographic ones are projected to Lambert-93 for
-        lengths). Not modified.
+        Unit polygons, in any CRS (projected with :func:`~territory_opt.graph.crs.to_metric`
+        for lengths: Lambert-93 in France, the local UTM zone elsewhere). Not modified.
     id_col : str, optional
         Column holding the unit ids; the index is used when omitted.
     contiguity : {"rook", "queen"}

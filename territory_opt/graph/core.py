@@ -5,8 +5,11 @@ graph is a symmetric CSR adjacency of ``n`` units (positions ``0..n-1``) built o
 :func:`adjacency_matrix`; masks restrict a traversal to a set of units (a territory, the
 units a rep may take) without building a new graph object.
 
-Measured (issue 18, a 35,000-node grid, 2 cores): hop distances from 20 roots
-0.84 s in Python BFS → 0.13 s here; the node-weighted Dijkstra 1.18 s → 0.09 s.
+Measured (issue 18, a 187 × 187 grid = 34,969 units, shared 2-core machine, best of 3):
+hop distances from 20 roots 0.69 s with the former Python BFS (``_bfs_within``) → 0.06 s
+here (0.07 s with a mask; building the CSR once: 0.02 s); the node-weighted Dijkstra
+from one source 0.049 s (``heapq``) → 0.004 s. Same hop counts; Dijkstra path sums equal
+to 5e-16 relative (addition order).
 """
 
 from __future__ import annotations

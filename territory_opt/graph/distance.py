@@ -6,7 +6,7 @@ Every function is pure: inputs are never modified and the result is a new
 * :func:`unit_points` gives one point per unit (the centroid, computed in a metric CRS
   and returned in longitude/latitude), the position used for distances;
 * :func:`geodesic_km` is the WGS84 geodesic distance (pyproj) between two point sets;
-* :func:`hop_matrix` is the number of graph edges between units (breadth-first search);
+* :func:`hop_matrix` is the number of graph edges between units (csgraph core);
 * :func:`check_cost_matrix` validates a user matrix (finite, non-negative, labelled).
 """
 
@@ -21,10 +21,11 @@ import pandas as pd
 import pyproj
 
 from ..exceptions import Problem, ValidationError
+from .core import hop_distances, matrix_from_graph
+from .crs import to_metric
 
 __all__ = ["check_cost_matrix", "geodesic_km", "hop_matrix", "unit_points"]
 
-_METRIC_CRS = "EPSG:2154"
 _GEOD = pyproj.Geod(ellps="WGS84")
 
 
@@ -35,7 +36,7 @@ def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
     ----------
     units : geopandas.GeoDataFrame
         Unit geometries with a CRS. Points are kept; polygons give their centroid,
-        computed in Lambert-93 (metric) when the CRS is geographic. Not modified.
+        computed in a metric CRS (:func:`~territory_opt.graph.crs.metric_crs`). Not modified.
 
     Returns
     -------
@@ -54,7 +55,7 @@ def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
             ]
         )
     geo = units.geometry
-    metric = geo if geo.crs.is_projected else geo.to_crs(_METRIC_CRS)
+    metric = to_metric(geo)
     cent = metric.centroid
     return gpd.GeoSeries(cent, index=units.index, crs=metric.crs).to_crs("EPSG:4326")
 
@@ -112,13 +113,16 @@ def hop_matrix(G: nx.Graph, units: Sequence[Hashable], targets: Sequence[Hashabl
     pandas.DataFrame
         Hop counts as floats; ``inf`` where a unit cannot reach the target.
     """
+    nodes = list(G.nodes)
+    pos = {u: i for i, u in enumerate(nodes)}
+    missing = [t for t in targets if t not in pos]
+    if missing:
+        raise nx.NodeNotFound(f"Source {missing[0]} is not in G")
+    d = hop_distances(matrix_from_graph(G, nodes), [pos[t] for t in targets])
     out = np.full((len(units), len(targets)), np.inf)
-    pos = {u: i for i, u in enumerate(units)}
-    for c, t in enumerate(targets):
-        for u, d in nx.single_source_shortest_path_length(G, t).items():
-            i = pos.get(u)
-            if i is not None:
-                out[i, c] = float(d)
+    rows = np.array([i for i, u in enumerate(units) if u in pos], dtype=np.int64)
+    cols = np.array([pos[u] for u in units if u in pos], dtype=np.int64)
+    out[rows] = d[:, cols].T
     return pd.DataFrame(out, index=list(units), columns=list(targets))
 
 

@@ -19,11 +19,11 @@ through PuLP cost more than solving it at these sizes.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
 
+from ..graph.core import adjacency_matrix, hop_distances
 from ..milp.backends import new_highs
 from . import _workclock
 from ._search import State, _Data
@@ -155,18 +155,11 @@ def _solve_assignment_lp(
 
 
 def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray:
-    dist = np.full(len(inside), -1, dtype=np.int64)
-    dist[inside[root]] = 0
-    q = deque([root])
-    while q:
-        v = q.popleft()
-        dv = dist[inside[v]]
-        for w in adj[v]:
-            j = inside.get(w)
-            if j is not None and dist[j] < 0:
-                dist[j] = dv + 1
-                q.append(w)
-    return dist
+    """Hops from ``root`` inside the units ``inside`` (unit -> local index), -1 if unreached."""
+    units = sorted(inside, key=inside.__getitem__)
+    local = [[inside[w] for w in adj[v] if w in inside] for v in units]
+    d = hop_distances(adjacency_matrix(local), [inside[root]])[0]
+    return np.where(np.isfinite(d), d, -1).astype(np.int64)
 
 
 def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray | None:

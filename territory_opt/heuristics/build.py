@@ -56,14 +56,15 @@ flow phase do not use the seed, and the later phases converged before the limit.
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import logging
 from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
+from ..graph.core import adjacency_matrix, component_labels, node_weighted_distances
 from . import _search as hs
 from ._recom import lp_start, min_disruption_bound, recombine
 
@@ -180,19 +181,14 @@ def is_contiguous(
     k = len(centres)
     if ((a < 0) | (a >= k)).any():
         return False
-    seen = np.zeros(n, dtype=bool)
-    for r, c in enumerate(np.asarray(centres, dtype=np.int64).tolist()):
-        if a[c] != r:
-            return False
-        stack = [c]
-        seen[c] = True
-        while stack:
-            v = stack.pop()
-            for w in np.asarray(neighbors[v]).tolist():
-                if not seen[w] and a[w] == r:
-                    seen[w] = True
-                    stack.append(w)
-    return bool(seen.all())
+    c = np.asarray(centres, dtype=np.int64)
+    if (a[c] != np.arange(k)).any():
+        return False
+    # keep the edges inside a territory: k components exactly when each is connected
+    adj = adjacency_matrix(neighbors).tocoo()
+    same = a[adj.row] == a[adj.col]
+    inner = sparse.csr_array((adj.data[same], (adj.row[same], adj.col[same])), shape=(n, n))
+    return int(component_labels(inner).max(initial=-1)) + 1 == k
 
 
 def _evaluate(inst: HeuristicInstance, a: np.ndarray) -> tuple[bool, float, float, float]:
@@ -246,7 +242,7 @@ def dense_units(inst: HeuristicInstance, *, slack: float = 1.0) -> np.ndarray:
     upper = np.asarray(inst.upper, dtype=float).reshape(k, m) * slack
     allowed = np.ones((n, k), dtype=bool) if inst.allowed is None else np.asarray(inst.allowed)
     fits = np.zeros(n, dtype=bool)
-    adj = [np.asarray(nb, dtype=np.int64).tolist() for nb in inst.neighbors]
+    adj = adjacency_matrix(inst.neighbors)
     centres = np.asarray(inst.centres, dtype=np.int64)
     for r in range(k):
         # quick accept: the unit alone with the centre fits in every measure
@@ -258,24 +254,9 @@ def dense_units(inst: HeuristicInstance, *, slack: float = 1.0) -> np.ndarray:
     return np.flatnonzero(~fits)
 
 
-def _node_weighted_dist(adj: list[list[int]], w: np.ndarray, src: int) -> np.ndarray:
+def _node_weighted_dist(adj: sparse.csr_array, w: np.ndarray, src: int) -> np.ndarray:
     """Lightest path weight (both end units included) from ``src`` to every unit."""
-    n = len(adj)
-    dist = np.full(n, np.inf)
-    dist[src] = w[src]
-    wl = w.tolist()
-    dl = dist.tolist()
-    heap = [(dl[src], src)]
-    while heap:
-        dv, v = heapq.heappop(heap)
-        if dv > dl[v]:
-            continue
-        for u in adj[v]:
-            nd = dv + wl[u]
-            if nd < dl[u]:
-                dl[u] = nd
-                heapq.heappush(heap, (nd, u))
-    return np.asarray(dl)
+    return node_weighted_distances(adj, w, src)
 
 
 # --------------------------------------------------------------------------- search

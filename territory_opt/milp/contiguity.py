@@ -48,6 +48,9 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
+from scipy import sparse
+
+from ..graph.core import adjacency_matrix, components, hop_distances, matrix_from_graph
 
 if TYPE_CHECKING:
     from ..problem.territory_problem import TerritoryProblem
@@ -71,23 +74,16 @@ EXACT_MODES = frozenset({"flow", "cuts"})
 """Contiguity modes that describe exactly the set of connected plans (``"sp"`` restricts it)."""
 
 
-def _bfs_within(nb: tuple[np.ndarray, ...], root: int, ok: np.ndarray) -> np.ndarray:
-    d = np.full(len(nb), np.inf)
-    if not ok[root]:
-        return d
-    d[root] = 0.0
-    frontier = [root]
-    level = 0.0
-    while frontier:
-        level += 1.0
-        nxt = []
-        for v in frontier:
-            for w in nb[v].tolist():
-                if ok[w] and d[w] == np.inf:
-                    d[w] = level
-                    nxt.append(w)
-        frontier = nxt
-    return d
+def _bfs_within(
+    adj: sparse.csr_array | tuple[np.ndarray, ...], root: int, ok: np.ndarray
+) -> np.ndarray:
+    """Hops from ``root`` through units of ``ok`` (``inf`` elsewhere or if ``root`` is not ok).
+
+    ``adj`` is the CSR adjacency or the neighbour lists (``problem.neighbors()``).
+    """
+    if not sparse.issparse(adj):
+        adj = adjacency_matrix(adj)
+    return hop_distances(adj, [root], mask=ok)[0]
 
 
 def sp_rows(problem: TerritoryProblem, x: np.ndarray) -> list[Row]:
@@ -96,10 +92,11 @@ def sp_rows(problem: TerritoryProblem, x: np.ndarray) -> list[Row]:
     A row with a single index means ``x_ic`` has no allowed predecessor: fix it to 0.
     """
     nb = problem.neighbors()
+    adj = adjacency_matrix(nb)
     rows: list[Row] = []
     for c, root in enumerate(problem.roots.tolist()):
         ok = x[:, c] >= 0
-        d = _bfs_within(nb, root, ok)
+        d = _bfs_within(adj, root, ok)
         for i in np.flatnonzero(ok).tolist():
             if i == root:
                 continue
@@ -124,13 +121,14 @@ def add_flow(
         ``(arc_tail, arc_head, arc_column, var_index)`` arrays describing each flow variable.
     """
     nb = problem.neighbors()
+    adj = adjacency_matrix(nb)
     tails: list[int] = []
     heads: list[int] = []
     colz: list[int] = []
     vidx: list[int] = []
     for c, root in enumerate(problem.roots.tolist()):
         ok = x[:, c] >= 0
-        d = _bfs_within(nb, root, ok)
+        d = _bfs_within(adj, root, ok)
         reach = np.flatnonzero(np.isfinite(d))
         for i in np.flatnonzero(ok & ~np.isfinite(d)).tolist():
             builder.hi[int(x[i, c])] = 0.0
@@ -214,12 +212,13 @@ def cut_rows(problem: TerritoryProblem, x: np.ndarray, assignment: np.ndarray) -
     list of rows ``x_ic - sum_{j in boundary(S)} x_jc <= 0`` (empty when connected).
     """
     nb = problem.neighbors()
+    adj = adjacency_matrix(nb)
     rows: list[Row] = []
     for c, root in enumerate(problem.roots.tolist()):
         members = np.flatnonzero(assignment == c)
         if len(members) == 0:
             continue
-        for comp in _components(nb, members):
+        for comp in _components(adj, members):
             if root in comp:
                 continue
             boundary = sorted(
@@ -232,26 +231,13 @@ def cut_rows(problem: TerritoryProblem, x: np.ndarray, assignment: np.ndarray) -
     return rows
 
 
-def _components(nb: tuple[np.ndarray, ...], members: np.ndarray) -> list[set[int]]:
-    left = set(members.tolist())
-    comps = []
-    while left:
-        s = left.pop()
-        comp = {s}
-        stack = [s]
-        while stack:
-            v = stack.pop()
-            for w in nb[v].tolist():
-                if w in left:
-                    left.discard(w)
-                    comp.add(w)
-                    stack.append(w)
-        comps.append(comp)
-    return comps
+def _components(adj: sparse.csr_array, members: np.ndarray) -> list[set[int]]:
+    """The connected parts of ``members`` as sets of positions, largest first."""
+    return [set(part.tolist()) for part in components(adj, members)]
 
 
 def disconnected_parts(G: nx.Graph, assignment: Mapping[Hashable, Hashable]) -> dict[Hashable, int]:
-    """Number of connected pieces of each territory (1 = contiguous), checked with networkx.
+    """Number of connected pieces of each territory (1 = contiguous), on the csgraph core.
 
     Parameters
     ----------
@@ -260,10 +246,15 @@ def disconnected_parts(G: nx.Graph, assignment: Mapping[Hashable, Hashable]) -> 
     assignment : mapping
         unit id -> rep id (e.g. ``Alignment.assignment``).
     """
-    groups: dict[Hashable, list[Hashable]] = {}
+    nodes = list(G.nodes)
+    pos = {u: i for i, u in enumerate(nodes)}
+    adj = matrix_from_graph(G, nodes)
+    groups: dict[Hashable, list[int]] = {}
     for u, r in assignment.items():
-        groups.setdefault(r, []).append(u)
-    return {r: nx.number_connected_components(G.subgraph(us)) for r, us in groups.items()}
+        members = groups.setdefault(r, [])
+        if u in pos:  # units outside G are ignored, as G.subgraph does
+            members.append(pos[u])
+    return {r: len(components(adj, np.unique(m))) for r, m in groups.items()}
 
 
 def is_contiguous(G: nx.Graph, assignment: Mapping[Hashable, Hashable]) -> bool:
@@ -322,13 +313,14 @@ def _repair_free_once(
     keep_solution_corridors: bool,
 ) -> np.ndarray | None:
     nb = problem.neighbors()
+    adj = adjacency_matrix(nb)
     n = len(assignment)
     owner = np.where(free, -1, assignment).astype(np.int64)
     roots = problem.roots.tolist()
     if keep_solution_corridors:
         for c, root in enumerate(roots):
             members = np.flatnonzero(assignment == c)
-            for comp in _components(nb, members):
+            for comp in _components(adj, members):
                 if root in comp:
                     idx = np.fromiter(comp, dtype=np.int64)
                     owner[idx] = c
@@ -338,10 +330,10 @@ def _repair_free_once(
         if root < 0:
             continue
         inside = np.flatnonzero(owner == c)
-        pieces = _components(nb, inside)
+        pieces = _components(adj, inside)
         todo.append((-len(pieces), c))
     for _, c in sorted(todo):
-        if not _join_pieces(nb, x, owner, c, roots[c]):
+        if not _join_pieces(nb, adj, x, owner, c, roots[c]):
             return None
     # leftover free units join an adjacent territory (multi-source BFS)
     frontier = [v for v in range(n) if owner[v] >= 0]
@@ -360,12 +352,17 @@ def _repair_free_once(
 
 
 def _join_pieces(
-    nb: tuple[np.ndarray, ...], x: np.ndarray, owner: np.ndarray, c: int, root: int
+    nb: tuple[np.ndarray, ...],
+    adj: sparse.csr_array,
+    x: np.ndarray,
+    owner: np.ndarray,
+    c: int,
+    root: int,
 ) -> bool:
     """Connect every piece of territory ``c`` to its root through unclaimed free units."""
     if owner[root] != c:
         return False
-    tree = _bfs_set(nb, root, owner == c)
+    tree = _bfs_set(adj, root, owner == c)
     missing = set(np.flatnonzero(owner == c).tolist()) - tree
     while missing:
         # BFS from the tree through unclaimed units allowed in c until a missing unit
@@ -394,22 +391,17 @@ def _join_pieces(
         while v >= 0 and v not in tree:
             owner[v] = c
             v = parent[v]
-        grown = _bfs_set(nb, hit, owner == c)
+        grown = _bfs_set(adj, hit, owner == c)
         tree |= grown
         missing -= grown
     return True
 
 
-def _bfs_set(nb: tuple[np.ndarray, ...], start: int, ok: np.ndarray) -> set[int]:
-    seen = {start}
-    stack = [start]
-    while stack:
-        v = stack.pop()
-        for w in nb[v].tolist():
-            if ok[w] and w not in seen:
-                seen.add(w)
-                stack.append(w)
-    return seen
+def _bfs_set(adj: sparse.csr_array, start: int, ok: np.ndarray) -> set[int]:
+    """Units reachable from ``start`` through units of ``ok`` (``start`` always included)."""
+    mask = np.asarray(ok, dtype=bool).copy()
+    mask[start] = True
+    return set(np.flatnonzero(np.isfinite(hop_distances(adj, [start], mask=mask)[0])).tolist())
 
 
 def free_cut_rows(
@@ -427,15 +419,16 @@ def free_cut_rows(
     units that matter to move.
     """
     nb = problem.neighbors()
+    adj = adjacency_matrix(nb)
     rows: list[Row] = []
     for c, root in enumerate(problem.roots.tolist()):
         mine = (assignment == c) & ~free
         passable = mine | (free & (x[:, c] >= 0))
-        reach = _bfs_set(nb, root, passable) if root >= 0 else set()
+        reach = _bfs_set(adj, root, passable) if root >= 0 else set()
         left = set(np.flatnonzero(mine).tolist()) - reach
         while left:
             s = left.pop()
-            comp = _bfs_set(nb, s, passable)
+            comp = _bfs_set(adj, s, passable)
             left -= comp
             boundary = sorted(
                 {w for v in comp for w in nb[v].tolist() if w not in comp and x[w, c] >= 0}

@@ -21,13 +21,12 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem, ValidationError
+from ..graph.crs import to_metric
 
 if TYPE_CHECKING:
     from ..problem.territory_problem import TerritoryProblem
 
 __all__ = ["Alignment", "SolveReport"]
-
-_METRIC_CRS = "EPSG:2154"
 
 
 @dataclass(frozen=True)
@@ -346,9 +345,7 @@ class Alignment:
                 out[f"{m}_pct_target"] = 100.0 * out[m] / T[m]
         if self.units is not None:
             geo = self.units.geometry
-            metric = (
-                geo if (geo.crs is not None and geo.crs.is_projected) else geo.to_crs(_METRIC_CRS)
-            )
+            metric = to_metric(geo)
             area = pd.Series(np.asarray(metric.area, dtype=float) / 1e6, index=self.units.index)
             a = area.reindex(W.index).fillna(0.0).to_numpy()
             out["area_km2"] = W.to_numpy().T @ a

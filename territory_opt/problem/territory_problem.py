@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import Problem, ValidationError
+from ..graph.crs import metric_crs
 
 __all__ = [
     "Balance",
@@ -994,7 +995,7 @@ def _locate_points(units: gpd.GeoDataFrame, reps: gpd.GeoDataFrame) -> list[Hash
                 )
             ]
         )
-    crs = units.crs if units.crs is not None and units.crs.is_projected else "EPSG:2154"
+    crs = metric_crs(units)
     pts = reps.geometry.to_crs(crs)
     polys = units.geometry.to_crs(crs)
     joined = gpd.sjoin_nearest(

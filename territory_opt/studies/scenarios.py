@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..exceptions import Problem, ValidationError
 from ..graph.adjacency import adjacency_graph
+from ..graph.core import matrix_from_graph, within_hops
 from ..plan.alignment import Alignment
 from ..problem.territory_problem import Balance, TerritoryProblem
 from ..salesforce.pay import COURSE_GUARANTEE, PayImpact, pay_impact
@@ -373,7 +374,9 @@ def _free_home(study: Study, reps: pd.DataFrame, home: Hashable) -> Hashable:
 
 def _neighbourhood(study: Study, unit: Hashable, hops: int) -> set[Hashable]:
     assert study.graph is not None
-    return set(nx.single_source_shortest_path_length(study.graph, unit, cutoff=hops))
+    nodes = list(study.graph.nodes)
+    near = within_hops(matrix_from_graph(study.graph, nodes), [nodes.index(unit)], hops)
+    return {nodes[i] for i in np.flatnonzero(near)}
 
 
 def add_rep(

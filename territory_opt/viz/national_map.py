@@ -19,6 +19,7 @@ import networkx as nx
 import shapely
 from branca.element import Element
 
+from ..graph.crs import to_metric
 from ..plan.alignment import Alignment
 from .maps import ATTRIBUTION, territory_colors
 
@@ -47,7 +48,7 @@ def plot_territories(
     """
     if alignment.units is None:
         raise ValueError("the alignment has no unit geometry.")
-    units = alignment.units[["geometry"]].to_crs("EPSG:2154")
+    units = to_metric(alignment.units[["geometry"]])
     units = units.assign(rep=alignment.assignment.reindex(units.index))
     terr = units.dissolve(by="rep")
     geoms = terr.geometry.to_numpy()
@@ -88,7 +89,7 @@ def plot_territories(
         tooltip=folium.GeoJsonTooltip(fields=fields),
     ).add_to(m)
     homes = alignment.reps["home"].dropna()
-    pts = alignment.units.geometry.to_crs("EPSG:2154").representative_point().to_crs("EPSG:4326")
+    pts = to_metric(alignment.units.geometry).representative_point().to_crs("EPSG:4326")
     for rep, home in homes.items():
         if home in pts.index:
             p = pts[home]
