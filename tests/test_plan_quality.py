@@ -162,7 +162,7 @@ def test_bad_target_share_names_the_rep() -> None:
         {"home": ["0,0", "2,2"], "fte": [1.0, 1.0], "potential_target_share": [1.0, -1.0]},
         index=["A", "B"],
     )
-    with pytest.raises(ValidationError, match="potential_target_share.*B"):
+    with pytest.raises(ValidationError, match=r"potential_target_share.*B"):
         _problem(reps, balance={"potential": 0.1})
 
 
