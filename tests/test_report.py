@@ -64,7 +64,8 @@ def test_export_writes_everything(tmp_path, normandie, plans):
     }  # fmt: skip
     q = xl["plan quality"].set_index("figure")
     assert {"current", "plan"} <= set(q.columns)
-    assert q.loc["accounts changing rep", "current"] == 0
+    moved = xl["unit changes"]
+    assert q.loc["units changing rep", "plan"] == len(moved)
     assert len(xl["unit changes"]) == len(moved)
     assert len(xl["territories"]) == 17
     import geopandas as gpd
