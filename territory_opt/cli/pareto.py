@@ -77,7 +77,7 @@ def _soft(study: Study) -> Study:
 
 
 def _surface(
-    study: Study, tolerances: str, budgets: list[float], out_file: Path, plans: Path | None,
+    study: Study, tolerances: str, budgets: list[float | str], out_file: Path, plans: Path | None,
     data: Any,
 ) -> Any:  # fmt: skip
     """The trade-off surface, its PNG and (with ``plans``) every efficient plan exported."""

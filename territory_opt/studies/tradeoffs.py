@@ -123,7 +123,8 @@ def tradeoff_surface(
                 plans[len(rows)] = al
             rows.append(row)
     out = pd.DataFrame(rows)
-    for c in TRADEOFF_AXES:
+    figures = ("accounts_changed_pct", "travel_p95_account", "pp_mean")
+    for c in (*TRADEOFF_AXES, *figures):
         if c not in out.columns:
             out[c] = np.nan
     out["efficient"] = non_dominated(out)
