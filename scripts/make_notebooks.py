@@ -69,6 +69,18 @@ pd.DataFrame({"current": current.metrics(), "optimized": plan.metrics()}).round(
     ("code", """plot_comparison(current, plan, graph=G)"""),
     (
         "markdown",
+        "What a manager reads, side by side: accounts changing rep, km from home per account and "
+        "per visit (mean, 95th percentile), territory shape (Polsby–Popper 4πA/P², area / hull "
+        "area) and the balance range. Pass `travel=` a matrix of minutes "
+        "(`territory_opt.data.read_travel_matrix`) to report real driving times.",
+    ),
+    (
+        "code",
+        """from territory_opt.plan import quality_table
+quality_table({"current": current, "optimized": plan}).round(2)""",
+    ),
+    (
+        "markdown",
         "## 3. Balance vs changes of interlocutor (ε-constraint on accounts changing rep)",
     ),
     (
@@ -77,6 +89,23 @@ pd.DataFrame({"current": current.metrics(), "optimized": plan.metrics()}).round(
               solve_settings={"time_limit": TIME_LIMIT, "nearest": 8, "raise_infeasible": False})
 curve = pareto_curve(study, ["20%", "35%", "60%"])
 curve""",
+    ),
+    (
+        "markdown",
+        "### Trade-offs on one page: balance tolerance × accounts changing rep × travel\n\n"
+        "One curve per tolerance; filled points are not dominated (no other plan is at least "
+        "as good on balance reached, accounts changed and mean km, and better on one). Every "
+        "point is a plan: `surface.attrs['alignments'][row]` can be exported and mapped.",
+    ),
+    (
+        "code",
+        """from territory_opt.studies import plot_tradeoffs, tradeoff_surface
+quick = Study(units, reps, units["current_rep"], graph=G,
+              solve_settings={"time_limit": 6, "nearest": 8})   # short: raise for a real study
+surface = tradeoff_surface(quick, [0.05, 0.10, 0.15], ["30%", "60%"])
+plot_tradeoffs(surface, "tradeoffs.png")
+surface[["tolerance_pct", "budget", "status", "balance_dev_pct", "accounts_changed_pct",
+         "travel_mean_account", "pp_mean", "efficient"]].round(2)""",
     ),
     ("markdown", "## 4. Export"),
     (

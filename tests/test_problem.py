@@ -85,7 +85,7 @@ def test_validation_names_items() -> None:
             G, pd.DataFrame({"home": [0, 7]}, index=["A", "B"]), measures=meas
         )
     cost = pd.DataFrame({"A": [0.0, -1.0, 2.0], "B": [1.0, 1.0, 0.0]}, index=range(3))
-    with pytest.raises(ValidationError, match=r"cost\[1, 'A'\] = -1"):
+    with pytest.raises(ValidationError, match=r"cost \(unit, rep\) \(1, 'A'\) = -1"):
         TerritoryProblem.from_cost_matrix(
             cost, meas, pd.DataFrame({"home": [0, 2]}, index=["A", "B"])
         )

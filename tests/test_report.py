@@ -59,7 +59,13 @@ def test_export_writes_everything(tmp_path, normandie, plans):
     for p in files.values():
         assert p.exists() and p.stat().st_size > 0
     xl = pd.read_excel(files["xlsx"], sheet_name=None)
-    assert set(xl) == {"territories", "solver and metrics", "unit changes", "account changes"}
+    assert set(xl) == {
+        "territories", "solver and metrics", "unit changes", "account changes", "plan quality"
+    }  # fmt: skip
+    q = xl["plan quality"].set_index("figure")
+    assert {"current", "plan"} <= set(q.columns)
+    moved = xl["unit changes"]
+    assert q.loc["units changing rep", "plan"] == len(moved)
     assert len(xl["unit changes"]) == len(moved)
     assert len(xl["territories"]) == 17
     import geopandas as gpd

@@ -20,6 +20,7 @@ __all__ = [
     "show_bridges",
     "show_files",
     "show_plan",
+    "show_quality",
     "solve_line",
 ]
 
@@ -52,9 +53,41 @@ def show_plan(alignment: Any, unit: str | None) -> None:
             cells.append(f"{v:,.1f}" if isinstance(v, float) else str(v))
         t.add_row(*cells)
     out.print(t)
+    show_quality(alignment)
     r = alignment.report
     if r is not None:
         out.print(solve_line(r, unit))
+
+
+def show_quality(alignment: Any, travel: Any = None, travel_unit: str = "km") -> None:
+    """What a manager reads, the current plan beside the new one: changes, travel, shape, balance."""
+    from ..plan.quality import quality_table
+    from ..reports.plan_file import baseline_alignment
+
+    before = baseline_alignment(alignment)
+    plans = {"current": before, "plan": alignment} if before is not None else {"plan": alignment}
+    try:
+        tab = quality_table(plans, travel=travel, travel_unit=travel_unit)
+    except Exception as exc:  # a summary never stops the command
+        out.print(f"[yellow]Plan quality not computed[/]: {exc}")
+        return
+    t = Table(title="Plan quality" + (" (current plan beside the new one)" if before else ""))
+    t.add_column("figure")
+    for c in tab.columns:
+        t.add_column(str(c), justify="right")
+    for label, row in tab.iterrows():
+        if before is not None and "changing rep" in str(label):
+            cells = ["" if c == "current" else _cell(row[c]) for c in tab.columns]
+        else:
+            cells = [_cell(row[c]) for c in tab.columns]
+        t.add_row(str(label), *cells)
+    out.print(t)
+
+
+def _cell(v: float) -> str:
+    if v != v:  # NaN
+        return "—"
+    return f"{v:,.0f}" if abs(v) >= 100 else (f"{v:.3f}" if abs(v) < 1 else f"{v:.1f}")
 
 
 def solve_line(r: Any, unit: str | None) -> str:

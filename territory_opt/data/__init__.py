@@ -41,6 +41,9 @@ from .io import (
     read_units,
     write_table,
 )
+from .travel_matrix import (
+    read_travel_matrix,
+)
 from .validate import (
     validate_inputs,
 )
@@ -71,6 +74,7 @@ __all__ = [
     "read_accounts",
     "read_assignment",
     "read_table",
+    "read_travel_matrix",
     "read_units",
     "unit_aggregates",
     "validate_inputs",

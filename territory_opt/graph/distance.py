@@ -151,6 +151,7 @@ def check_cost_matrix(
         Listing every missing label, non-finite or negative entry.
     """
     problems: list[Problem] = []
+    cost = _relabel(cost, units, columns)
     miss_rows = [u for u in units if u not in cost.index]
     miss_cols = [c for c in columns if c not in cost.columns]
     if miss_rows:
@@ -176,22 +177,23 @@ def check_cost_matrix(
     arr = cost.loc[list(units), list(columns)].to_numpy(dtype=float, copy=True)
     bad = ~np.isfinite(arr)
     if bad.any():
-        i, j = np.argwhere(bad)[0]
+        pairs = [f"({units[i]!r}, {columns[j]!r})" for i, j in np.argwhere(bad)[:5]]
         problems.append(
             Problem(
                 "settings",
-                f"{what}[{units[i]!r}, {columns[j]!r}]",
+                f"{what} (unit, rep) {', '.join(pairs)}{', ...' if bad.sum() > 5 else ''}",
                 f"{int(bad.sum())} {what} entries are missing or infinite.",
-                "fill every entry with a finite number (use a large value to discourage).",
+                "fill every (unit, rep) pair with a finite number (ask the routing engine's "
+                "table service for every pair; a large value discourages one).",
             )
         )
     neg = np.isfinite(arr) & (arr < 0)
     if neg.any():
-        i, j = np.argwhere(neg)[0]
+        pairs = [f"({units[i]!r}, {columns[j]!r}) = {arr[i, j]:g}" for i, j in np.argwhere(neg)[:5]]
         problems.append(
             Problem(
                 "settings",
-                f"{what}[{units[i]!r}, {columns[j]!r}] = {arr[i, j]:g}",
+                f"{what} (unit, rep) {', '.join(pairs)}{', ...' if neg.sum() > 5 else ''}",
                 f"{int(neg.sum())} {what} entries are negative.",
                 "costs must be >= 0 (distances, times).",
             )
@@ -199,6 +201,22 @@ def check_cost_matrix(
     if problems:
         raise ValidationError(problems)
     return arr
+
+
+def _relabel(
+    cost: pd.DataFrame, units: Sequence[Hashable], columns: Sequence[Hashable]
+) -> pd.DataFrame:
+    """Match labels read as text (``"14118"``) to ids of another type, and back."""
+    out = cost
+    for axis, wanted in ((0, units), (1, columns)):
+        have = out.index if axis == 0 else out.columns
+        if all(w in have for w in wanted):
+            continue
+        by_text = {str(h).strip(): h for h in have}
+        if len(by_text) == len(have) and all(str(w) in by_text for w in wanted):
+            mapping = {by_text[str(w)]: w for w in wanted}
+            out = out.rename(index=mapping) if axis == 0 else out.rename(columns=mapping)
+    return out
 
 
 def _few(items: Sequence[Hashable], k: int = 5) -> str:

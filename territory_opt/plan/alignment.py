@@ -307,10 +307,15 @@ class Alignment:
         return [c for c in self.measures.columns if pd.api.types.is_numeric_dtype(self.measures[c])]
 
     def _targets(self) -> pd.DataFrame:
-        share = self.reps["fte"].astype(float) / float(self.reps["fte"].astype(float).sum())
-        totals = self.measures[list(self.balance_measures)].sum()
+        """FTE-weighted targets, or per rep from ``<measure>_target_share`` columns."""
+        from ..problem.rep_targets import target_weights
+
+        measures = list(self.balance_measures)
+        totals = self.measures[measures].sum().to_numpy(dtype=float)
         return pd.DataFrame(
-            {m: share * float(totals[m]) for m in self.balance_measures}, index=self.reps.index
+            target_weights(self.reps, measures) * totals[None, :],
+            index=self.reps.index,
+            columns=measures,
         )
 
     # ------------------------------------------------------------------ tables

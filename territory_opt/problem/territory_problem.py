@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..exceptions import Problem, ValidationError
 from ..graph.crs import metric_crs
+from .rep_targets import TARGET_SHARE_SUFFIX, target_share_columns, target_weights
 
 __all__ = [
     "Balance",
@@ -214,6 +215,8 @@ class TerritoryProblem:
     def targets(self) -> np.ndarray:
         """``(K, m)`` FTE-proportional target of each column for each balanced measure."""
         totals = self.balance_matrix().sum(axis=0)
+        if not self.free_centres and target_share_columns(self.reps):  # per-rep targets
+            return target_weights(self.reps, self.balance_measures) * totals[None, :]
         return self.shares()[:, None] * totals[None, :]
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -941,6 +944,9 @@ def _rep_frame(
         frame["fte"] = 1.0
     if "name" in reps.columns:
         frame["name"] = reps["name"].to_numpy(copy=True)
+    for col in target_share_columns(reps):  # per-rep balance targets (rep_targets.py)
+        frame[col] = pd.to_numeric(reps[col], errors="coerce").to_numpy(copy=True)
+        target_weights(frame, [col.removesuffix(TARGET_SHARE_SUFFIX)])  # clear error if bad
     has_geom = isinstance(reps, gpd.GeoDataFrame) and "home" not in reps.columns
     free = bool(frame["home"].isna().all()) and not has_geom and default_ids is None
     if free:

@@ -154,6 +154,15 @@ def _write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
             frame.to_excel(xl, sheet_name=sheet[:31], index=False)
 
 
+def _quality_sheet(alignment: Alignment, before: Alignment | None) -> pd.DataFrame:
+    """The plan's figures (:func:`~territory_opt.plan.quality.quality_table`) beside the current plan's."""
+    from ..plan.quality import quality_table
+
+    cur = before if before is not None else baseline_alignment(alignment)
+    plans = {"current": cur, "plan": alignment} if cur is not None else {"plan": alignment}
+    return _rounded(quality_table(plans), 3).reset_index()
+
+
 def kpi_alignment(alignment: Alignment, kpis: pd.DataFrame, column: str) -> Alignment:
     """A copy of ``alignment`` whose units carry a territory KPI, for a KPI choropleth.
 
@@ -329,6 +338,7 @@ def _export_files(
         sheets["account changes"] = acc_changes
     if kpis is not None:
         sheets["kpis"] = kpis.reset_index()
+    sheets["plan quality"] = _quality_sheet(alignment, before)
     with atomic_path(path, inputs=inputs) as tmp:
         _write_xlsx(sheets, tmp)
     written["xlsx"] = path

@@ -49,9 +49,16 @@ from .sharing import (
     shared_problem,
     split_dense_units,
 )
+from .tradeoffs import (
+    TRADEOFF_AXES,
+    non_dominated,
+    plot_tradeoffs,
+    tradeoff_surface,
+)
 
 __all__ = [
     "SHARES",
+    "TRADEOFF_AXES",
     "BatchResult",
     "BoundResult",
     "DecompositionResult",
@@ -73,10 +80,12 @@ __all__ = [
     "merge_pieces",
     "move_rep",
     "nested_plan",
+    "non_dominated",
     "optimize_free_centres",
     "optimize_shared",
     "pareto_curve",
     "plan_objective",
+    "plot_tradeoffs",
     "refine_borders",
     "region_pieces",
     "remove_rep",
@@ -85,4 +94,5 @@ __all__ = [
     "share_limits",
     "shared_problem",
     "split_dense_units",
+    "tradeoff_surface",
 ]

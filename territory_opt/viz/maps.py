@@ -313,12 +313,57 @@ def _legend_html(
     note = "% = share of the FTE-weighted target"
     if before is not None:
         note += " (before → after)"
+    note += _quality_note(alignment, before is not None)
     return (
         '<h4 class="tom-toggle" title="click to fold" '
         "onclick=\"this.parentNode.classList.toggle('tom-folded')\">"
         f'{caption} <span class="tom-muted">▾</span></h4><table><tr>{head}</tr>{"".join(rows)}</table>'
         f'<div class="tom-muted">{note}</div>'
     )
+
+
+def _quality_note(alignment: Alignment, compare: bool) -> str:
+    """Continuity, travel, shape and balance range in one line (current → plan when known)."""
+    from ..plan.quality import plan_quality
+
+    try:
+        now = plan_quality(alignment)
+        was = None
+        if compare and alignment.baseline is not None:
+            base = alignment.baseline.reindex(alignment.assignment.index)
+            if not base.isna().any() and base.isin(alignment.reps.index).all():
+                was = plan_quality(
+                    Alignment.from_assignment(base, reps=alignment.reps, measures=alignment.measures,
+                                       balance_measures=alignment.balance_measures,
+                                       units=alignment.units, distance=alignment.distance)
+                )  # fmt: skip
+    except Exception:  # the legend never stops a map
+        return ""
+
+    def fig(key: str, digits: int, unit: str = "") -> str:
+        v = now.get(key, float("nan"))
+        if v != v:
+            return ""
+        w = was.get(key, float("nan")) if was is not None else float("nan")
+        return (f"{w:.{digits}f} → " if w == w else "") + f"{v:.{digits}f}{unit}"
+
+    parts = []
+    if now.get("accounts_changed_pct", float("nan")) == now.get("accounts_changed_pct"):
+        parts.append(f"accounts changing rep {fig('accounts_changed_pct', 1, ' %')}")
+    if fig("travel_mean_account", 1):
+        parts.append(
+            f"km home → account: mean {fig('travel_mean_account', 1)}, "
+            f"95th pct {fig('travel_p95_account', 1)}"
+        )
+    if fig("pp_mean", 2):
+        parts.append(f"Polsby–Popper mean {fig('pp_mean', 2)} (worst {fig('pp_min', 2)})")
+    for m in alignment.balance_measures:
+        if fig(f"{m}_pct_min", 0):
+            parts.append(
+                f"{html.escape(m)} % of target: lowest {fig(f'{m}_pct_min', 0)}, "
+                f"highest {fig(f'{m}_pct_max', 0)}"
+            )
+    return "".join(f"<br>{p}" for p in parts)
 
 
 def _shared_info(
