@@ -3,6 +3,7 @@
 May import: ``plan``, ``graph``, ``data``, ``exceptions``.
 """
 
+from .colors import DISTINCT_PALETTE, color_distance, rep_colors
 from .maps import (
     ATTRIBUTION,
     DEFAULT_PALETTE,
@@ -19,9 +20,12 @@ from .national_map import (
 __all__ = [
     "ATTRIBUTION",
     "DEFAULT_PALETTE",
+    "DISTINCT_PALETTE",
+    "color_distance",
     "plot_alignment",
     "plot_comparison",
     "plot_territories",
+    "rep_colors",
     "save_html",
     "save_png",
     "territory_colors",
