@@ -20,6 +20,7 @@ samples), still one colour per rep but no longer well separated.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
@@ -130,7 +131,7 @@ def _home_graph(
         tri = Delaunay(pts)
     except (QhullError, ValueError):  # collinear or repeated homes: link consecutive ones
         order = np.lexsort((pts[:, 1], pts[:, 0]))
-        G.add_edges_from((located[i], located[j]) for i, j in zip(order, order[1:], strict=False))
+        G.add_edges_from((located[i], located[j]) for i, j in itertools.pairwise(order))
         return G
     for simplex in tri.simplices:
         for i in range(3):

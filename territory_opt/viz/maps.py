@@ -50,8 +50,6 @@ from ..data.io import atomic_write_bytes
 from ..plan.alignment import Alignment
 from ._assets import inline_assets
 from ._elements import CSS_TEXT, JsControl, JsData, JsLayer, JsScript, to_js
-from .colors import DISTINCT_PALETTE as DEFAULT_PALETTE
-from .colors import rep_colors
 from ._geometry import (
     color_territories,
     dissolve,
@@ -59,6 +57,8 @@ from ._geometry import (
     simplify_units,
     territory_graph,
 )
+from .colors import DISTINCT_PALETTE as DEFAULT_PALETTE
+from .colors import rep_colors
 
 __all__ = [
     "ATTRIBUTION",
