@@ -4,6 +4,7 @@ May import: ``plan``, ``graph``, ``data``, ``exceptions``.
 """
 
 from .colors import DISTINCT_PALETTE, color_distance, rep_colors
+from .editor import add_editor, edit_map, editor_payload
 from .maps import (
     ATTRIBUTION,
     DEFAULT_PALETTE,
@@ -21,7 +22,10 @@ __all__ = [
     "ATTRIBUTION",
     "DEFAULT_PALETTE",
     "DISTINCT_PALETTE",
+    "add_editor",
     "color_distance",
+    "edit_map",
+    "editor_payload",
     "plot_alignment",
     "plot_comparison",
     "plot_territories",

@@ -634,6 +634,7 @@ def plot_alignment(
     choropleth_classes: int = 7,
     choropleth_show: bool = False,
     legend: bool = True,
+    editable: bool = False,
 ) -> folium.Map:
     """Draw one territory plan on a Leaflet map.
 
@@ -681,11 +682,22 @@ def plot_alignment(
         Show the choropleth when the page opens.
     legend : bool, default True
         Add the per-territory legend.
+    editable : bool, default False
+        Edit mode (:func:`territory_opt.viz.editor.edit_map`): click communes to move
+        them between reps; live table, undo/redo, download the edited plan as CSV.
 
     Returns
     -------
     folium.Map
     """
+    if editable:
+        from .editor import edit_map
+
+        return edit_map(
+            alignment, m=m, units=units, graph=graph, colors=colors, title=title, tiles=tiles,
+            tiles_attribution=tiles_attribution, attribution=attribution, simplify_m=simplify_m,
+            fill_opacity=fill_opacity, tolerance=tolerance, measure_labels=measure_labels,
+        )  # fmt: skip
     src = _unit_geometry([alignment], units)
     geo = simplify_units(src.geometry, simplify_m)
     if colors is None:
@@ -769,6 +781,7 @@ def plot_comparison(
     fill_opacity: float = 0.7,
     tolerance: float | None = None,
     measure_labels: Mapping[str, str] | None = None,
+    editable: bool = False,
 ) -> folium.Map:
     """Draw two plans as switchable layers with the units that change rep highlighted.
 
@@ -793,6 +806,10 @@ def plot_comparison(
         Legend title.
     tiles, tiles_attribution, attribution, simplify_m, fill_opacity, tolerance, measure_labels
         As for :func:`plot_alignment`.
+    editable : bool, default False
+        Instead, an edit map of ``after`` with ``before`` as the baseline
+        (:func:`territory_opt.viz.editor.edit_map`): the "before → edited" box and the
+        table update as communes are moved.
 
     Returns
     -------
@@ -800,6 +817,15 @@ def plot_comparison(
         The "after" plan is shown when the page opens; the layer control switches to
         "before"; the "Changed units" overlay stays on top of both.
     """
+    if editable:
+        from .editor import edit_map
+
+        return edit_map(
+            after, baseline=before, m=m, units=units, graph=graph, colors=colors, title=title,
+            baseline_label=labels[0], tiles=tiles, tiles_attribution=tiles_attribution,
+            attribution=attribution, simplify_m=simplify_m, fill_opacity=fill_opacity,
+            tolerance=tolerance, measure_labels=measure_labels,
+        )  # fmt: skip
     src = _unit_geometry([before, after], units)
     geo = simplify_units(src.geometry, simplify_m)
     reps = _rep_order([before, after])
