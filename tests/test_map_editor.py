@@ -265,3 +265,18 @@ def test_edit_a_commune_in_chromium_offline(
     )
     assert resources == []
     assert console_errors(browser) == []
+
+
+def test_orientation_departements_towns_title(normandie: DemoDataset, tmp_path: Path) -> None:
+    plan = plan_of(normandie, normandie.units["current_rep"], normandie.reps)
+    page = save_html(
+        plot_alignment(plan, title="Scenario B: Pont-Audemer to Alice"), tmp_path / "o.html"
+    ).read_text(encoding="utf-8")
+    assert "tom-dept" in page
+    # the five largest towns are labelled
+    top = normandie.units.sort_values("population", ascending=False)["name"].head(5)
+    for name in top:
+        assert f'"{name}",1]' in page, name
+    assert "Scenario B: Pont-Audemer to Alice" in page and "tom-title" in page
+    # a city territory (Alice, 13 communes around Rouen) gets a ring at its home
+    assert "tom-small-territory" in page

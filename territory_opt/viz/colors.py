@@ -105,7 +105,8 @@ def _extended(palette: Sequence[str], n: int) -> list[str]:
     colors += [c for c in dict.fromkeys(extra) if c not in colors]
     k = 0
     while len(colors) < n:  # pathological palettes: fill with golden-ratio hues
-        c = mcolors.to_hex(mcolors.hsv_to_rgb(((k * 0.618034) % 1.0, 0.55, 0.85)))
+        rgb = mcolors.hsv_to_rgb(((k * 0.618034) % 1.0, 0.55, 0.85))
+        c = mcolors.to_hex((float(rgb[0]), float(rgb[1]), float(rgb[2])))
         if c not in colors:
             colors.append(c)
         k += 1

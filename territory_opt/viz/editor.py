@@ -38,6 +38,7 @@ from branca.element import Element
 
 from ..plan.alignment import Alignment
 from ._elements import JsScript, to_js
+from .orientation import root_figure
 
 __all__ = ["add_editor", "edit_map", "editor_payload"]
 
@@ -208,7 +209,7 @@ def add_editor(m: folium.Map, payload: Mapping[str, Any]) -> folium.Map:
     folium.Map
         The same map; the page exposes ``window.tomEditor``.
     """
-    root = m.get_root()
+    root = root_figure(m)
     root.header.add_child(
         Element("<style>" + _asset("editor.css") + "</style>"), name="tom_editor_css"
     )
@@ -268,6 +269,8 @@ def edit_map(
 
     if units is not None and alignment.units is None:
         alignment = Alignment(**{**alignment.__dict__, "units": units})
+    if alignment.units is None:
+        raise ValueError("the plan has no unit geometry: pass units= (a GeoDataFrame by unit id).")
     base = baseline.assignment if isinstance(baseline, Alignment) else baseline
     if colors is None:
         plans = [baseline, alignment] if isinstance(baseline, Alignment) else [alignment]
@@ -281,4 +284,11 @@ def edit_map(
         baseline_label=baseline_label, tolerance=tolerance, measure_labels=measure_labels,
         filename=filename,
     )  # fmt: skip
-    return add_editor(m, payload)
+    add_editor(m, payload)
+    bounds = alignment.units.geometry.reindex(alignment.assignment.index).to_crs("EPSG:4326")
+    minx, miny, maxx, maxy = bounds.total_bounds
+    # keep the communes clear of the live table on the right
+    m.fit_bounds(
+        [[miny, minx], [maxy, maxx]], padding_top_left=(10, 10), padding_bottom_right=(560, 0)
+    )
+    return m

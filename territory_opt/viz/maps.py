@@ -59,6 +59,7 @@ from ._geometry import (
 )
 from .colors import DISTINCT_PALETTE as DEFAULT_PALETTE
 from .colors import rep_colors
+from .orientation import add_orientation
 
 __all__ = [
     "ATTRIBUTION",
@@ -749,6 +750,7 @@ def plot_alignment(
             m, alignment, geo, data.get_name(), choropleth, choropleth_density,
             choropleth_cmap, choropleth_classes, measure_labels, choropleth_show,
         )  # fmt: skip
+    add_orientation(m, src, geo, alignment=alignment, colors=colors, title=title)
     homes = _homes_js(alignment, geo, colors)
     if homes is not None:
         JsLayer(homes, name="Rep homes", overlay=True).add_to(m)
@@ -927,6 +929,7 @@ def plot_comparison(
         overlay=True,
     )
     changed.add_to(m)
+    add_orientation(m, src, geo, alignment=after, colors=colors, title=title)
     homes = _homes_js(after, geo, colors)
     on_top = [changed.get_name()]
     if homes is not None:

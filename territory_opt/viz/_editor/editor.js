@@ -32,7 +32,7 @@
             l.unbindPopup();
             l.on('click', function (e) { self.onClick(k, e); });
         });
-        this.panel = this.control('topright', 'tom-box tom-editor', '');
+        this.panel = this.control('bottomright', 'tom-box tom-editor', '');
         this.summary = this.control('bottomleft', 'tom-box tom-edit-summary', '');
         this.update([]);
     }
@@ -213,7 +213,7 @@
         var dim = this.undoStack.length > 0 || this.assign.some(function (r, i) { return r !== D.start[i]; });
         this.outlines.forEach(function (o) { o.setStyle(dim ? {opacity: 0.55, dashArray: '6 4', weight: 1.6} : {opacity: 0.95, dashArray: null, weight: 2.2}); });
         var tol = D.tolerance;
-        var h = '<h4>' + esc(D.title) + ' <span class="tom-muted">(editing)</span></h4><table class="tom-edit-table"><tr><th class="tom-l">Territory</th><th>Units</th>';
+        var h = '<h4 class="tom-toggle" title="click to fold" onclick="this.parentNode.classList.toggle(\'tom-folded\')">' + esc(D.title) + ' <span class="tom-muted">(editing) \u25be</span></h4><table class="tom-edit-table"><tr><th class="tom-l">Territory</th><th>Units</th>';
         if (D.accounts) { h += '<th>Accounts</th>'; }
         D.balance.forEach(function (b) { h += '<th>' + esc(D.mlabels[b]) + ' %</th>'; });
         if (D.accounts) { h += '<th title="accounts whose rep differs from the baseline">Changed acc.</th>'; }
