@@ -3,6 +3,8 @@
 May import: ``plan``, ``graph``, ``data``, ``exceptions``.
 """
 
+from .colors import DISTINCT_PALETTE, color_distance, rep_colors
+from .editor import add_editor, edit_map, editor_payload
 from .maps import (
     ATTRIBUTION,
     DEFAULT_PALETTE,
@@ -19,9 +21,15 @@ from .national_map import (
 __all__ = [
     "ATTRIBUTION",
     "DEFAULT_PALETTE",
+    "DISTINCT_PALETTE",
+    "add_editor",
+    "color_distance",
+    "edit_map",
+    "editor_payload",
     "plot_alignment",
     "plot_comparison",
     "plot_territories",
+    "rep_colors",
     "save_html",
     "save_png",
     "territory_colors",

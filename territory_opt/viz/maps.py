@@ -17,8 +17,8 @@ Needs the ``maps`` extra (folium, branca, matplotlib).
   (the default is no tiles, so the map is complete offline).
 * :func:`save_png` draws a static picture with matplotlib for slides and reports.
 
-Colours: neighbouring territories never share a colour (DSATUR colouring of the
-territory adjacency graph, palette used evenly). Geometry is simplified with
+Colours: one per rep, all distinct, the same in every map of the same reps
+(:mod:`territory_opt.viz.colors`; pass ``colors=`` to share them explicitly). Geometry is simplified with
 ``shapely.coverage_simplify`` (shared borders stay shared) and rounded to ~10 m,
 which keeps the Normandy plan (2,644 communes) near 2 MB.
 
@@ -51,13 +51,15 @@ from ..plan.alignment import Alignment
 from ._assets import inline_assets
 from ._elements import CSS_TEXT, JsControl, JsData, JsLayer, JsScript, to_js
 from ._geometry import (
-    DEFAULT_PALETTE,
     color_territories,
     dissolve,
     feature_collection,
     simplify_units,
     territory_graph,
 )
+from .colors import DISTINCT_PALETTE as DEFAULT_PALETTE
+from .colors import rep_colors
+from .orientation import add_orientation
 
 __all__ = [
     "ATTRIBUTION",
@@ -180,19 +182,27 @@ def territory_colors(
     graph: nx.Graph | None = None,
     palette: Sequence[str] = DEFAULT_PALETTE,
 ) -> dict[Hashable, str]:
-    """Colours per rep such that territories that touch never share a colour.
+    """Colours per rep: all distinct, the same in every map of the same reps.
+
+    Up to ``len(palette)`` reps (24 by default), the colours come from
+    :func:`~territory_opt.viz.colors.rep_colors`: they depend only on the rep ids and
+    their homes, never on the plan, so the current plan, the proposal, the before/after
+    and the what-if maps of a study show each rep in the same colour; reps whose homes
+    are neighbours get colours far apart. With more reps (national maps), territories
+    that touch in any of the plans never share a colour (DSATUR over ``graph``) and
+    colours are reused elsewhere.
 
     Parameters
     ----------
     alignments : Alignment or sequence of Alignment
-        One plan, or several (e.g. before and after) that must read with the same
-        colours: two reps get different colours if their territories touch in any plan.
+        One plan, or several that must read with the same colours (their reps are
+        pooled).
     units : geopandas.GeoDataFrame, optional
-        Unit geometry when the alignments carry none.
+        Unit geometry when the alignments carry none (locates the homes).
     graph : networkx.Graph, optional
-        Unit adjacency (default: queen contiguity of the geometry, islands bridged).
+        Unit adjacency, used only when there are more reps than palette colours.
     palette : sequence of str
-        Qualitative colours, used evenly (extended if the plan needs more).
+        Qualitative colours, best separated first.
 
     Returns
     -------
@@ -200,12 +210,38 @@ def territory_colors(
         rep id -> hex colour.
     """
     plans = [alignments] if isinstance(alignments, Alignment) else list(alignments)
+    reps = _rep_order(plans)
+    if len(reps) <= len(palette):
+        return rep_colors(reps, _home_points(plans, units), palette)
     geo = _unit_geometry(plans, units) if graph is None else None
     G = _unit_graph(geo, graph) if geo is not None else graph
     assert G is not None
-    reps = _rep_order(plans)
     T = territory_graph(G, [p.assignment for p in plans], reps)
     return color_territories(T, palette)
+
+
+def _home_points(
+    plans: Sequence[Alignment], units: gpd.GeoDataFrame | None
+) -> dict[Hashable, tuple[float, float]]:
+    """rep -> (x, y) of its home unit (longitude scaled by cos(latitude))."""
+    src = units
+    for p in plans:
+        if src is None and p.units is not None:
+            src = p.units
+    if src is None or src.crs is None:
+        return {}
+    homes: dict[Hashable, Hashable] = {}
+    for p in plans:
+        if "home" in p.reps.columns:
+            for r, h in p.reps["home"].items():
+                if r not in homes and h is not None and not pd.isna(h) and h in src.index:
+                    homes[r] = h
+    if not homes:
+        return {}
+    pts = src.geometry.loc[list(dict.fromkeys(homes.values()))].to_crs("EPSG:4326")
+    pts = pts.representative_point()
+    scale = math.cos(math.radians(float(pts.y.mean())))
+    return {r: (float(pts[h].x) * scale, float(pts[h].y)) for r, h in homes.items()}
 
 
 def _rep_order(plans: Sequence[Alignment]) -> list[Hashable]:
@@ -644,6 +680,7 @@ def plot_alignment(
     choropleth_classes: int = 7,
     choropleth_show: bool = False,
     legend: bool = True,
+    editable: bool = False,
 ) -> folium.Map:
     """Draw one territory plan on a Leaflet map.
 
@@ -691,11 +728,22 @@ def plot_alignment(
         Show the choropleth when the page opens.
     legend : bool, default True
         Add the per-territory legend.
+    editable : bool, default False
+        Edit mode (:func:`territory_opt.viz.editor.edit_map`): click communes to move
+        them between reps; live table, undo/redo, download the edited plan as CSV.
 
     Returns
     -------
     folium.Map
     """
+    if editable:
+        from .editor import edit_map
+
+        return edit_map(
+            alignment, m=m, units=units, graph=graph, colors=colors, title=title, tiles=tiles,
+            tiles_attribution=tiles_attribution, attribution=attribution, simplify_m=simplify_m,
+            fill_opacity=fill_opacity, tolerance=tolerance, measure_labels=measure_labels,
+        )  # fmt: skip
     src = _unit_geometry([alignment], units)
     geo = simplify_units(src.geometry, simplify_m)
     if colors is None:
@@ -747,6 +795,7 @@ def plot_alignment(
             m, alignment, geo, data.get_name(), choropleth, choropleth_density,
             choropleth_cmap, choropleth_classes, measure_labels, choropleth_show,
         )  # fmt: skip
+    add_orientation(m, src, geo, alignment=alignment, colors=colors, title=title)
     homes = _homes_js(alignment, geo, colors)
     if homes is not None:
         JsLayer(homes, name="Rep homes", overlay=True).add_to(m)
@@ -769,6 +818,7 @@ def plot_comparison(
     units: gpd.GeoDataFrame | None = None,
     graph: nx.Graph | None = None,
     labels: tuple[str, str] = ("Before", "After"),
+    colors: Mapping[Hashable, str] | None = None,
     palette: Sequence[str] = DEFAULT_PALETTE,
     title: str | None = None,
     tiles: str | None = None,
@@ -778,6 +828,7 @@ def plot_comparison(
     fill_opacity: float = 0.7,
     tolerance: float | None = None,
     measure_labels: Mapping[str, str] | None = None,
+    editable: bool = False,
 ) -> folium.Map:
     """Draw two plans as switchable layers with the units that change rep highlighted.
 
@@ -793,12 +844,19 @@ def plot_comparison(
         Unit adjacency for the colouring (default: from the geometry).
     labels : tuple of str, default ("Before", "After")
         Layer names of the two plans.
+    colors : mapping, optional
+        rep id -> colour (default: :func:`territory_colors`, which gives every map of
+        the same reps the same colours).
     palette : sequence of str
         Qualitative palette; a rep keeps its colour in both plans.
     title : str, optional
         Legend title.
     tiles, tiles_attribution, attribution, simplify_m, fill_opacity, tolerance, measure_labels
         As for :func:`plot_alignment`.
+    editable : bool, default False
+        Instead, an edit map of ``after`` with ``before`` as the baseline
+        (:func:`territory_opt.viz.editor.edit_map`): the "before → edited" box and the
+        table update as communes are moved.
 
     Returns
     -------
@@ -806,13 +864,20 @@ def plot_comparison(
         The "after" plan is shown when the page opens; the layer control switches to
         "before"; the "Changed units" overlay stays on top of both.
     """
+    if editable:
+        from .editor import edit_map
+
+        return edit_map(
+            after, baseline=before, m=m, units=units, graph=graph, colors=colors, title=title,
+            baseline_label=labels[0], tiles=tiles, tiles_attribution=tiles_attribution,
+            attribution=attribution, simplify_m=simplify_m, fill_opacity=fill_opacity,
+            tolerance=tolerance, measure_labels=measure_labels,
+        )  # fmt: skip
     src = _unit_geometry([before, after], units)
     geo = simplify_units(src.geometry, simplify_m)
-    G = _unit_graph(src, graph)
     reps = _rep_order([before, after])
-    colors = color_territories(
-        territory_graph(G, [before.assignment, after.assignment], reps), palette
-    )
+    if colors is None:
+        colors = territory_colors([before, after], units=src, graph=graph, palette=palette)
     rep_index = {r: i for i, r in enumerate(reps)}
     fig_b, fig_a = _figures(before), _figures(after)
     if m is None:
@@ -909,6 +974,7 @@ def plot_comparison(
         overlay=True,
     )
     changed.add_to(m)
+    add_orientation(m, src, geo, alignment=after, colors=colors, title=title)
     homes = _homes_js(after, geo, colors)
     on_top = [changed.get_name()]
     if homes is not None:
