@@ -1096,6 +1096,15 @@ def optimize(
     """
     from ..milp.size_guard import check_model_size
 
+    if problem.goal is not None and problem.goal.then is not None:
+        from .lexicographic import optimize_lexicographic
+
+        return optimize_lexicographic(
+            problem, optimize, time_limit=time_limit, solver=solver, gap=gap, threads=threads,
+            warm_start=warm_start, seed=seed, nearest=nearest, radius=radius,
+            heuristic_time=None if heuristic_time is None else 0.5 * heuristic_time, start=start,
+            raise_infeasible=raise_infeasible, max_bytes=max_bytes, progress=progress,
+        )  # fmt: skip
     t0 = time.perf_counter()
     capped0 = _workclock.capped_runs()
     step = Reporter(progress, t0, time_limit)
