@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from territory_opt.data.datasets import load_normandie  # noqa: E402
-from territory_opt.graph.adjacency import adjacency_graph  # noqa: E402
+from territory_opt.data.datasets import load_normandie
+from territory_opt.graph.adjacency import adjacency_graph
 
 MEASURES = ["workload", "potential", "accounts", "visits"]
 
@@ -122,8 +122,10 @@ def main() -> None:
     rep_ids = np.array(list(reps.index))
     cur = metrics(units, reps, graph, units["current_rep"].to_numpy())
     print(f"current: {cur}")
-    print("| mode | seed | feasible | changed % | km/account | PP mean | PP worst | dev % | "
-          "contig | first feasible s | s | objective | bound | gap |")
+    print(
+        "| mode | seed | feasible | changed % | km/account | PP mean | PP worst | dev % | "
+        "contig | first feasible s | s | objective | bound | gap |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for mode in args.modes:
         problem = problem_for(units, reps, graph, mode)
@@ -133,8 +135,9 @@ def main() -> None:
                 from territory_opt.solve import optimize
 
                 t0 = time.perf_counter()
-                al = optimize(problem, time_limit=args.optimize, nearest=8, seed=seed,
-                              raise_infeasible=False)
+                al = optimize(
+                    problem, time_limit=args.optimize, nearest=8, seed=seed, raise_infeasible=False
+                )
                 secs = time.perf_counter() - t0
                 rep = al.report
                 labels = al.assignment.reindex(units.index).to_numpy()

@@ -117,14 +117,12 @@ def test_bound_is_below_every_feasible_plan(mode, enumerated):
 
 
 def test_fewest_changes_never_changes_more_than_another_mode(enumerated):
-    G, meas, reps, base = _instance()
+    G, meas, _reps, base = _instance()
     acc = meas["accounts"]
     changed = {}
     for mode in ("changes", "travel", "compact", "inertia", "redeploy"):
         plan = optimize(_problem(mode), time_limit=10, gap=0.0)
-        changed[mode] = float(
-            sum(acc[u] for u in G.nodes if plan.assignment[u] != base[u])
-        )
+        changed[mode] = float(sum(acc[u] for u in G.nodes if plan.assignment[u] != base[u]))
     assert changed["changes"] == min(o["changes"] for o, _ in enumerated)
     assert all(changed["changes"] <= v for v in changed.values())
 
@@ -144,12 +142,20 @@ def test_changes_then_travel_is_lexicographic(enumerated):
 
 def test_default_with_a_current_plan_is_redeploy():
     G, meas, reps, base = _instance()
-    p = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"workload": 0.25}, baseline=base)
+    p = TerritoryProblem.from_graph(
+        G, reps, measures=meas, balance={"workload": 0.25}, baseline=base
+    )
     assert p.goal is not None and p.goal.names == ("changes",)
     assert p.goal.then is not None and "travel" in p.goal.then.names
     # legacy settings keep the round-1 objective
     q = TerritoryProblem.from_graph(
-        G, reps, measures=meas, balance={"workload": 0.25}, baseline=base, power=2, weight="workload"
+        G,
+        reps,
+        measures=meas,
+        balance={"workload": 0.25},
+        baseline=base,
+        power=2,
+        weight="workload",
     )
     assert q.goal is None and q.objective == "cost"
     r = p.replace(objective="redesign")

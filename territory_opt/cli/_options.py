@@ -105,8 +105,14 @@ class SolveOptions:
         typer.Option(help="cuts (exact, default), flow (exact), sp (fast, restrictive) or none."),
     ] = "cuts"
     objective: Annotated[
-        str, typer.Option(help="inertia (sum workload x km^2, default) or km (sum of km).")
-    ] = "inertia"
+        str,
+        typer.Option(
+            help="auto (default: redeploy with a current plan), redeploy (fewest accounts "
+            "changing rep, then travel and shape), changes, travel (visits x km), compact "
+            "(every commune counts), redesign (compact, ignoring the current plan), inertia "
+            "(sum workload x km^2), km; A>B: A first, then B (e.g. changes>travel)."
+        ),
+    ] = "auto"
     nearest: Annotated[int | None, typer.Option(help="Prune each unit to its N nearest homes.")] = 8
     seed: Annotated[int, typer.Option(help="Random seed: same inputs and seed, same plan.")] = 0
 

@@ -18,9 +18,9 @@ from .territory_problem import (
 __all__ = [
     "OBJECTIVE_NAMES",
     "Balance",
+    "ContiguityMode",
     "Objective",
+    "TerritoryProblem",
     "objective_matrix",
     "parse_objective",
-    "ContiguityMode",
-    "TerritoryProblem",
 ]

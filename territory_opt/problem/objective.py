@@ -104,12 +104,16 @@ def _terms(spec: Any) -> tuple[tuple[str, float], ...]:
     for name, w in spec.items():
         if name not in TERMS:
             raise _bad(
-                spec, f"unknown term {name!r}.", f"use {', '.join(TERMS)} (e.g. --objective changes)."
+                spec,
+                f"unknown term {name!r}.",
+                f"use {', '.join(TERMS)} (e.g. --objective changes).",
             )
         try:
             wf = float(w)
         except (TypeError, ValueError):
-            raise _bad(spec, f"weight of {name!r} is not a number.", "e.g. {'travel': 1}.") from None
+            raise _bad(
+                spec, f"weight of {name!r} is not a number.", "e.g. {'travel': 1}."
+            ) from None
         if not (np.isfinite(wf) and wf > 0):
             raise _bad(spec, f"weight of {name!r} must be > 0.", "drop the term instead of 0.")
         out.append((str(name), wf))
