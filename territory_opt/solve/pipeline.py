@@ -17,6 +17,8 @@ Pipeline
 4. **MILP** with HiGHS (``highspy`` directly: bulk model load, MIP start, real
    ``mip_dual_bound`` / ``mip_gap``) or CBC (PuLP's bundled ``PULP_CBC_CMD``; the bound
    and gap are parsed from its log). ``"cuts"`` contiguity loops solve → separate → re-solve.
+0. A named objective with a second stage (``objective="changes", then=...``, ``"redeploy"``)
+   is solved in two stages by :mod:`territory_opt.solve.lexicographic`.
 5. **Lexicographic tie-break** (``problem.tie_break``): optimise the other objective with
    the main one held at its proven optimum.
 6. If infeasible, **diagnose** by relaxing constraint groups (disruption budget,
