@@ -2,8 +2,8 @@
 
 Steps: load the real communes and the demo sales force, validate, build the adjacency
 graph, diagnose the current plan, optimize (±5 % on workload and potential, contiguous,
-objective ``"redeploy"``: fewest accounts changing rep, then travel and every-commune
-compactness within 1.5 times that; exact contiguity by lazy cuts, HiGHS with a time limit), then write the plan, the per-territory and
+compact: minimum moment of inertia Σ workload·km² to the home, exact contiguity by lazy
+cuts, HiGHS with a time limit), then write the plan, the per-territory and
 per-account change lists, the XLSX report, the offline HTML maps and a PNG into
 ``--out``. Run with ``python -m territory_opt.demo --out out``.
 """
@@ -43,9 +43,7 @@ def _summary(al: Alignment) -> str:
     )
 
 
-def run(
-    out: Path, *, time_limit: float = 120.0, solver: str = "highs", objective: str = "redeploy"
-) -> dict[str, object]:
+def run(out: Path, *, time_limit: float = 120.0, solver: str = "highs") -> dict[str, object]:
     """Run the demo; write every output into ``out`` (replaced); return the figures."""
     t0 = time.perf_counter()
     data = load_normandie()
@@ -71,7 +69,8 @@ def run(
         balance=BALANCE,
         baseline=units["current_rep"],
         contiguity="cuts",  # exact; the heuristic's connected plan is the incumbent
-        objective=objective,  # "redeploy": fewest accounts changing rep, then travel and shape
+        power=2,  # moment of inertia: sum of workload x km^2 to the home
+        weight="workload",
     )
     current = Alignment.from_assignment(units["current_rep"], problem=problem)
     logger.info("Current plan: %s", _summary(current))
