@@ -114,14 +114,18 @@ def main() -> None:
         driver = _driver(profile)
         try:
             draws = [_first_draw(driver, page, len(u)) for _ in range(args.repeat)]
-            some = next(x for x in sorted(G.edges()) if current.assignment[x[0]] != current.assignment[x[1]])
+            some = next(
+                x for x in sorted(G.edges()) if current.assignment[x[0]] != current.assignment[x[1]]
+            )
             edit = _edit_ms(driver, some[0], str(current.assignment[some[1]]))
         finally:
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)
         mb = page.stat().st_size / 1e6
         rows.append((label, mb, build, statistics.median(draws), max(draws), edit))
-        print(f"{label}: {mb:.2f} MB, built {build:.1f} s, first draw median {statistics.median(draws):.2f} s, edit {edit:.0f} ms")
+        print(
+            f"{label}: {mb:.2f} MB, built {build:.1f} s, first draw median {statistics.median(draws):.2f} s, edit {edit:.0f} ms"
+        )
     lines = [
         HEADER,
         "",
@@ -132,7 +136,9 @@ def main() -> None:
         "| Map | Size (MB) | Build + save (s) | First draw median (s) | worst (s) | One edit (ms) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| {r[0]} | {r[1]:.2f} | {r[2]:.1f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.0f} |" for r in rows]
+    lines += [
+        f"| {r[0]} | {r[1]:.2f} | {r[2]:.1f} | {r[3]:.2f} | {r[4]:.2f} | {r[5]:.0f} |" for r in rows
+    ]
     write_section(HEADER, "\n".join(lines))
     shutil.rmtree(out, ignore_errors=True)
 

@@ -118,6 +118,7 @@ def _problem(inst: dict[str, object], mode: str | None) -> TerritoryProblem:
         disruption="accounts",
         disruption_budget=inst["budget"],
         disruption_weight=inst["disruption_weight"],
+        objective="cost",  # the round-1 cost (with a baseline the default is redeploy)
     )
 
 

@@ -254,18 +254,42 @@ def problem_settings(solve: SolveOptions, units: pd.DataFrame) -> dict[str, Any]
         raise _fail(
             f"--contiguity {solve.contiguity}", "unknown mode.", "choose cuts, flow, sp or none."
         )
-    if solve.objective == "km":
-        objective: dict[str, Any] = {"power": 1, "weight": None}
-    elif solve.objective == "inertia":
-        objective = {"power": 2, "weight": "workload" if "workload" in units.columns else None}
-    else:
-        raise _fail(f"--objective {solve.objective}", "unknown objective.", "choose inertia or km.")
+    objective = objective_settings(solve.objective, units)
     total = float(units["accounts"].sum()) if "accounts" in units.columns else None
     return {
         "contiguity": modes[solve.contiguity],
         "disruption_budget": parse_budget(solve.max_changes, total),
         **objective,
     }
+
+
+def objective_settings(value: str, units: pd.DataFrame) -> dict[str, Any]:
+    """Problem settings of an ``--objective`` value (see ``--help``)."""
+    from ..problem.objective import OBJECTIVE_NAMES
+
+    if value == "auto":
+        return {}  # the problem's default objective
+    if value == "km":
+        return {"power": 1, "weight": None, "objective": "cost"}
+    if value == "inertia":
+        return {
+            "power": 2,
+            "weight": "workload" if "workload" in units.columns else None,
+            "objective": "cost",
+        }
+    first, _, then = value.partition(">")
+    names = (*OBJECTIVE_NAMES, "auto", "km")
+    for part in (first, then) if then else (first,):
+        if part not in OBJECTIVE_NAMES:
+            raise _fail(
+                f"--objective {value}",
+                f"unknown objective {part!r}.",
+                f"choose {', '.join(names)}.",
+            )
+    out: dict[str, Any] = {"objective": first}
+    if then:
+        out["then"] = then
+    return out
 
 
 def solver_settings(solve: SolveOptions) -> dict[str, Any]:

@@ -105,7 +105,13 @@ class SolveOptions:
         typer.Option(help="cuts (exact, default), flow (exact), sp (fast, restrictive) or none."),
     ] = "cuts"
     objective: Annotated[
-        str, typer.Option(help="inertia (sum workload x km^2, default) or km (sum of km).")
+        str,
+        typer.Option(
+            help="inertia (default: sum workload x km^2), redeploy (fewest accounts "
+            "changing rep, then travel and shape; experimental on large instances), changes, "
+            "travel (visits x km), compact (every commune counts), redesign (compact, ignoring "
+            "the current plan), km; A>B: A first, then B (e.g. changes>travel)."
+        ),
     ] = "inertia"
     nearest: Annotated[int | None, typer.Option(help="Prune each unit to its N nearest homes.")] = 8
     seed: Annotated[int, typer.Option(help="Random seed: same inputs and seed, same plan.")] = 0

@@ -3,6 +3,12 @@
 May import: ``graph``, ``data``, ``exceptions``.
 """
 
+from .objective import (
+    OBJECTIVE_NAMES,
+    Objective,
+    objective_matrix,
+    parse_objective,
+)
 from .territory_problem import (
     Balance,
     ContiguityMode,
@@ -10,7 +16,11 @@ from .territory_problem import (
 )
 
 __all__ = [
+    "OBJECTIVE_NAMES",
     "Balance",
     "ContiguityMode",
+    "Objective",
     "TerritoryProblem",
+    "objective_matrix",
+    "parse_objective",
 ]

@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..exceptions import Problem, ValidationError
 from ..graph.crs import metric_crs
+from .objective import Objective, objective_matrix, parse_objective
 from .rep_targets import TARGET_SHARE_SUFFIX, target_share_columns, target_weights
 
 __all__ = [
@@ -140,6 +141,9 @@ class TerritoryProblem:
     contiguity: ContiguityMode = None
     objective: Literal["cost", "disruption"] = "cost"
     tie_break: bool = False
+    goal: Objective | None = None
+    visits: str | None = None
+    compact_floor: float = 1.0
     units: gpd.GeoDataFrame | None = None
     distance_km: np.ndarray | None = None
     cost_label: str = "cost"
@@ -245,8 +249,24 @@ class TerritoryProblem:
         return self.measures[self.weight].to_numpy(dtype=float)
 
     def assignment_costs(self) -> np.ndarray:
-        """``(n, K)`` objective coefficient ``w_i * cost[i, c] ** power`` of each assignment."""
-        return self.unit_weights()[:, None] * self.cost**self.power
+        """``(n, K)`` objective coefficient of each assignment.
+
+        ``w_i * cost[i, c] ** power`` (the ``"cost"`` objective), or, with a named
+        objective (``goal``), its first stage (:func:`territory_opt.problem.objective_matrix`).
+        """
+        if self.goal is None:
+            return self.unit_weights()[:, None] * self.cost**self.power
+        if "goal" not in self._cache:
+            c = objective_matrix(self, self.goal.first())
+            c.setflags(write=False)
+            self._cache["goal"] = c
+        return self._cache["goal"]  # type: ignore[no-any-return]
+
+    def then_costs(self) -> np.ndarray | None:
+        """``(n, K)`` coefficients of the objective's second stage, or ``None``."""
+        if self.goal is None or self.goal.then is None:
+            return None
+        return objective_matrix(self, self.goal.then)
 
     def disruption_values(self) -> np.ndarray | None:
         """``(n,)`` disruption counted when unit ``i`` leaves its baseline rep, or ``None``."""
@@ -304,6 +324,14 @@ class TerritoryProblem:
             and not isinstance(changes["baseline"], np.ndarray)
         ):
             changes["baseline"] = _parse_baseline(changes["baseline"], self.unit_ids, self.rep_ids)
+        if {"objective", "then", "slack"} & set(changes):
+            spec = changes.pop("objective", self.goal if self.goal is not None else self.objective)
+            then, slack = changes.pop("then", None), changes.pop("slack", None)
+            if spec in ("cost", "disruption"):
+                changes["objective"], changes["goal"] = spec, None
+            else:
+                changes["objective"] = "cost"
+                changes["goal"] = parse_objective(spec, then=then, slack=slack)
         if "disruption_budget" in changes:
             measure = changes.get("disruption", self.disruption)
             changes["disruption_budget"] = _parse_budget(
@@ -1215,11 +1243,45 @@ def _finish(
     disruption_weight: float = 0.0,
     locks: Mapping[Hashable, Hashable] | None = None,
     contiguity: ContiguityMode = None,
-    objective: Literal["cost", "disruption"] = "cost",
+    objective: Any = None,
     tie_break: bool = False,
+    then: Any = None,
+    slack: float | None = None,
+    visits: str | None = None,
+    compact_floor: float = 1.0,
 ) -> TerritoryProblem:
     rep_ids = list(reps.index)
     base = None if baseline is None else _parse_baseline(baseline, unit_ids, rep_ids)
+    if objective is None:
+        # the round-1 cost objective until the search balances every mode on real data
+        # (issue 16: "redeploy", fewest changes first, is an explicit choice for now)
+        objective = "cost"
+    goal = None
+    if objective not in ("cost", "disruption"):
+        goal = parse_objective(objective, then=then, slack=slack)
+        if base is None and "changes" in goal.names + (goal.then.names if goal.then else ()):
+            raise ValidationError(
+                [
+                    Problem(
+                        "settings",
+                        f"objective={objective!r}",
+                        "counts changes of rep but there is no current plan.",
+                        "pass baseline= (unit -> rep), or use objective='redesign' (--objective redesign).",
+                    )
+                ]
+            )
+        objective = "cost"
+    elif then is not None:
+        raise ValidationError(
+            [
+                Problem(
+                    "settings",
+                    "then",
+                    f"needs a named objective, not objective={objective!r}.",
+                    "e.g. objective='changes', then='travel'.",
+                )
+            ]
+        )
     if disruption == "auto":
         disruption = "accounts" if "accounts" in measures.columns else None
         if (
@@ -1256,6 +1318,9 @@ def _finish(
         contiguity=contiguity,
         objective=objective,
         tie_break=bool(tie_break),
+        goal=goal,
+        visits=visits,
+        compact_floor=float(compact_floor),
         units=units,
         distance_km=distance_km,
         cost_label=cost_label,
@@ -1322,7 +1387,7 @@ def _validate(p: TerritoryProblem) -> None:
             )
         )
     cols = set(p.measures.columns)
-    for name, what in ((p.weight, "weight"), (p.disruption, "disruption")):
+    for name, what in ((p.weight, "weight"), (p.disruption, "disruption"), (p.visits, "visits")):
         if name is not None and name not in cols:
             problems.append(
                 Problem(

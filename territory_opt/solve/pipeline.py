@@ -17,6 +17,8 @@ Pipeline
 4. **MILP** with HiGHS (``highspy`` directly: bulk model load, MIP start, real
    ``mip_dual_bound`` / ``mip_gap``) or CBC (PuLP's bundled ``PULP_CBC_CMD``; the bound
    and gap are parsed from its log). ``"cuts"`` contiguity loops solve → separate → re-solve.
+0. A named objective with a second stage (``objective="changes", then=...``, ``"redeploy"``)
+   is solved in two stages by :mod:`territory_opt.solve.lexicographic`.
 5. **Lexicographic tie-break** (``problem.tie_break``): optimise the other objective with
    the main one held at its proven optimum.
 6. If infeasible, **diagnose** by relaxing constraint groups (disruption budget,
@@ -844,6 +846,15 @@ def optimize(
     """
     from ..milp.size_guard import check_model_size
 
+    if problem.goal is not None and problem.goal.then is not None:
+        from .lexicographic import optimize_lexicographic
+
+        return optimize_lexicographic(
+            problem, optimize, time_limit=time_limit, solver=solver, gap=gap, threads=threads,
+            warm_start=warm_start, seed=seed, nearest=nearest, radius=radius,
+            heuristic_time=None if heuristic_time is None else 0.5 * heuristic_time, start=start,
+            raise_infeasible=raise_infeasible, max_bytes=max_bytes, progress=progress,
+        )  # fmt: skip
     t0 = time.perf_counter()
     capped0 = _workclock.capped_runs()
     step = Reporter(progress, t0, time_limit)
