@@ -140,10 +140,14 @@ def test_changes_then_travel_is_lexicographic(enumerated):
     assert plan.report is not None and "stage 1" in plan.report.message
 
 
-def test_default_with_a_current_plan_is_redeploy():
+def test_default_is_the_round1_cost_and_redeploy_is_explicit():
     G, meas, reps, base = _instance()
-    p = TerritoryProblem.from_graph(
+    d = TerritoryProblem.from_graph(
         G, reps, measures=meas, balance={"workload": 0.25}, baseline=base
+    )
+    assert d.goal is None and d.objective == "cost"  # until the search balances every mode
+    p = TerritoryProblem.from_graph(
+        G, reps, measures=meas, balance={"workload": 0.25}, baseline=base, objective="redeploy"
     )
     assert p.goal is not None and p.goal.names == ("changes",)
     assert p.goal.then is not None and "travel" in p.goal.then.names
