@@ -256,6 +256,12 @@ def problem_settings(solve: SolveOptions, units: pd.DataFrame) -> dict[str, Any]
         )
     objective = objective_settings(solve.objective, units)
     total = float(units["accounts"].sum()) if "accounts" in units.columns else None
+    if solve.travel_unit not in ("km", "min"):
+        raise _fail(f"--travel-unit {solve.travel_unit}", "unknown unit.", "choose km or min.")
+    if solve.travel_matrix is not None:
+        from ..data.travel_matrix import read_travel_matrix
+
+        objective["cost"] = read_travel_matrix(solve.travel_matrix)
     return {
         "contiguity": modes[solve.contiguity],
         "disruption_budget": parse_budget(solve.max_changes, total),

@@ -113,6 +113,16 @@ class SolveOptions:
             "the current plan), km; A>B: A first, then B (e.g. changes>travel)."
         ),
     ] = "inertia"
+    travel_matrix: Annotated[
+        Path | None,
+        typer.Option(
+            help="Unit x rep km or minutes (CSV/XLSX/Parquet; long unit,rep,value or wide), e.g. "
+            "from OSRM, Valhalla or openrouteservice: the cost instead of straight-line km."
+        ),
+    ] = None
+    travel_unit: Annotated[str, typer.Option(help="Unit of --travel-matrix values: km or min.")] = (
+        "km"
+    )
     nearest: Annotated[int | None, typer.Option(help="Prune each unit to its N nearest homes.")] = 8
     seed: Annotated[int, typer.Option(help="Random seed: same inputs and seed, same plan.")] = 0
 

@@ -37,8 +37,10 @@ def format_number(value: float | None) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
 
 
-def show_plan(alignment: Any, unit: str | None) -> None:
-    """Per-territory table and the solve line (status, objective with unit, bound, gap)."""
+def show_plan(
+    alignment: Any, unit: str | None, *, travel: Any = None, travel_unit: str = "km"
+) -> None:
+    """Per-territory table, plan quality and the solve line (objective with unit, bound, gap)."""
     table = alignment.territory_table()
     t = Table(title="Territories")
     cols = [c for c in ("name", "units", "accounts", "workload", "potential") if c in table.columns]
@@ -53,7 +55,7 @@ def show_plan(alignment: Any, unit: str | None) -> None:
             cells.append(f"{v:,.1f}" if isinstance(v, float) else str(v))
         t.add_row(*cells)
     out.print(t)
-    show_quality(alignment)
+    show_quality(alignment, travel=travel, travel_unit=travel_unit)
     r = alignment.report
     if r is not None:
         out.print(solve_line(r, unit))

@@ -114,7 +114,9 @@ def optimize(
             plan, out_dir, accounts=data.accounts, inputs=data.paths, force=force, maps=maps,
             settings=saved,
         )  # fmt: skip
-    show_plan(plan, saved.objective_unit)
+    show_plan(
+        plan, saved.objective_unit, travel=settings.get("cost"), travel_unit=solve.travel_unit
+    )
     show_files(files)
     if plan.report is not None and plan.report.status == "no_solution":
         console.print("[bold yellow]Time limit reached without a plan meeting every constraint.[/]")

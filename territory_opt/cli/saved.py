@@ -36,22 +36,38 @@ def map_cmd(
         str | None, typer.Option(help="Former plan column: draws before/after.")
     ] = "current_rep",
     png: Annotated[bool, typer.Option(help="Also write a PNG next to it.")] = False,
+    edit: Annotated[
+        bool,
+        typer.Option(
+            help="Meeting-room map: click a commune, give it to another rep, watch the table "
+            "move; undo/redo; download the edited plan (CSV unit,rep, accepted by --baseline)."
+        ),
+    ] = False,
+    title: Annotated[
+        str | None, typer.Option(help="Title on the map (scenario name); default: the file name.")
+    ] = None,
 ) -> None:
     """Draw a saved plan as one offline HTML map (before/after when the former plan is known).
 
     Example: territory-opt map out/plan/plan.gpkg --out meeting.html
     """
+    from ..viz.editor import edit_map
     from ..viz.maps import plot_alignment, plot_comparison, save_html, save_png
 
     with errors_reported():
         check_output_file(out_file, inputs=[plan], suffixes=(".html", ".htm"))
         saved = _read_saved(plan, rep_col, before_col)
         tol = saved.settings.tolerance
-        m = (
-            plot_comparison(saved.before, saved.after, tolerance=tol)
-            if saved.before is not None
-            else plot_alignment(saved.after, tolerance=tol)
-        )
+        name = title or plan.stem
+        if edit:
+            m = edit_map(
+                saved.after, baseline=saved.before, title=name, tolerance=tol,
+                baseline_label="Before",
+            )  # fmt: skip
+        elif saved.before is not None:
+            m = plot_comparison(saved.before, saved.after, tolerance=tol, title=name)
+        else:
+            m = plot_alignment(saved.after, tolerance=tol, title=name)
         path = save_html(m, out_file)
         if png:
             save_png(saved.after, out_file.with_suffix(".png"))

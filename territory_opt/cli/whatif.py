@@ -106,7 +106,12 @@ def _run(
                 force=force,
                 settings=saved,
             )
-    show_plan(res.after, saved.objective_unit)
+    show_plan(
+        res.after,
+        saved.objective_unit,
+        travel=study.problem_settings.get("cost"),
+        travel_unit=solve.travel_unit,
+    )
     t = Table(title=res.name)
     t.add_column("figure")
     t.add_column("value", justify="right")
