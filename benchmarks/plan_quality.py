@@ -45,7 +45,10 @@ HEADER = "## Plan quality"
 MODES: dict[str, dict[str, Any]] = {
     "optimize, default (Σ workload·km²)": {},
     "optimize, Σ km": {"power": 1, "weight": None},
-    "optimize, fewest changes": {"objective": "disruption", "disruption": "accounts"},
+    "optimize, fewest changes": {"objective": "changes"},
+    "optimize, travel (visits x km)": {"objective": "travel"},
+    "optimize, compact (every commune counts)": {"objective": "compact"},
+    "optimize, redeploy (changes, then travel + compact)": {"objective": "redeploy"},
 }
 
 BRITTANY_TOWNS = (
