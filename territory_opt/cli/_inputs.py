@@ -64,25 +64,28 @@ def _fail(item: str, message: str, fix: str, where: str = "options") -> Validati
     return ValidationError([Problem(where, item, message, fix)])
 
 
+def _no_column(
+    flag: str, path: Path, column: str, fix: str, where: str = "reps"
+) -> ValidationError:
+    """A file lacks the column an option names: say which file, which columns it has."""
+    return _fail(f"{flag} {column}", f"{path} has no column {column!r}.", fix, where=where)
+
+
 def _standard_reps(reps: pd.DataFrame, opts: InputOptions, path: Path) -> pd.DataFrame:
     """Reps with the package's column names: ``home``, ``fte`` (1 when absent), ``name``."""
     if opts.home not in reps.columns:
-        raise _fail(
-            f"--home {opts.home}",
-            f"{path} has no column {opts.home!r} (columns: {', '.join(map(str, reps.columns))}).",
-            "name the reps' home-unit column with --home COLUMN.",
-            where="reps",
-        )
+        raise _no_column(
+            "--home", path, opts.home, "name the reps' home-unit column with --home COLUMN "
+            f"(columns: {', '.join(map(str, reps.columns))}).",
+        )  # fmt: skip
     out = reps.rename(columns={opts.home: "home"})
     if opts.fte in reps.columns:
         out = out.rename(columns={opts.fte: "fte"})
     elif opts.fte != "fte":
-        raise _fail(
-            f"--fte {opts.fte}",
-            f"{path} has no column {opts.fte!r}.",
-            "name the reps' FTE column with --fte COLUMN, or leave it out (1 FTE each).",
-            where="reps",
-        )
+        raise _no_column(
+            "--fte", path, opts.fte, "name the reps' FTE column with --fte COLUMN, or leave it out "
+            "(1 FTE each).",
+        )  # fmt: skip
     else:
         out = out.assign(fte=1.0)
     return out
@@ -97,13 +100,10 @@ def _baseline(opts: InputOptions, units: gpd.GeoDataFrame) -> pd.Series | None:
         rep_col = opts.baseline_col or opts.rep_id
         for col, flag in ((unit_col, "--baseline-unit-col"), (rep_col, "--baseline-col")):
             if col not in table.columns:
-                raise _fail(
-                    f"{flag} {col}",
-                    f"{opts.baseline} has no column {col!r} "
-                    f"(columns: {', '.join(map(str, table.columns))}).",
-                    f"name the column with {flag} COLUMN.",
-                    where="baseline",
-                )
+                raise _no_column(
+                    flag, opts.baseline, col, f"name the column with {flag} COLUMN (columns: "
+                    f"{', '.join(map(str, table.columns))}).", where="baseline",
+                )  # fmt: skip
         return read_assignment(opts.baseline, unit_col=unit_col, rep_col=rep_col)
     if opts.baseline_col is not None:
         if opts.baseline_col not in units.columns:
@@ -151,11 +151,8 @@ def load_inputs(opts: InputOptions) -> Inputs:
         units = read_units(units_path, id_col=opts.unit_id, layer=opts.layer)
         raw = read_table(opts.reps, id_cols=[opts.rep_id])
         if opts.rep_id not in raw.columns:
-            raise _fail(
-                f"--rep-id {opts.rep_id}",
-                f"{opts.reps} has no column {opts.rep_id!r}.",
-                "name the rep id column with --rep-id COLUMN.",
-                where="reps",
+            raise _no_column(
+                "--rep-id", opts.reps, opts.rep_id, "name the rep id column with --rep-id COLUMN."
             )
         if opts.home in raw.columns:
             raw[opts.home] = raw[opts.home].map(lambda v: v if pd.isna(v) else str(v))

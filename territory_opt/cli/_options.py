@@ -19,7 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-__all__ = ["InputOptions", "SolveOptions", "with_options"]
+__all__ = ["InputOptions", "SolveOptions", "WhatIfOptions", "with_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -127,7 +127,24 @@ class SolveOptions:
     seed: Annotated[int, typer.Option(help="Random seed: same inputs and seed, same plan.")] = 0
 
 
-_GROUPS: tuple[type, ...] = (InputOptions, SolveOptions)
+@dataclass(frozen=True)
+class WhatIfOptions:
+    """How a what-if re-optimizes and where it writes."""
+
+    mode: Annotated[
+        str,
+        typer.Option(
+            help="complete (every unit may move) or local (au fil de l'eau: only what the "
+            "event forces moves)."
+        ),
+    ] = "complete"
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Write the plan and reports here.")
+    ] = None
+    force: Annotated[bool, typer.Option(help="Write into a non-empty output folder.")] = False
+
+
+_GROUPS: tuple[type, ...] = (InputOptions, SolveOptions, WhatIfOptions)
 
 
 def _group_parameters(group: type) -> list[inspect.Parameter]:

@@ -18,7 +18,7 @@ from ._inputs import (
     problem_settings,
     solver_settings,
 )
-from ._options import InputOptions, SolveOptions, with_options
+from ._options import InputOptions, SolveOptions, WhatIfOptions, with_options
 from ._show import live_progress, show_bridges, show_files, show_plan
 
 __all__ = ["whatif_add", "whatif_move", "whatif_remove"]
@@ -27,16 +27,6 @@ whatif_app = typer.Typer(
     help="What-if: a rep joins, leaves or moves; re-optimize from the current plan."
 )
 app.add_typer(whatif_app, name="whatif")
-
-_Mode = Annotated[
-    str,
-    typer.Option(
-        help="complete (every unit may move) or local (au fil de l'eau: only what the event "
-        "forces moves)."
-    ),
-]
-_Out = Annotated[Path | None, typer.Option("--out", help="Write the plan and reports here.")]
-_Force = Annotated[bool, typer.Option(help="Write into a non-empty output folder.")]
 
 
 def study_from(inputs: InputOptions, solve: SolveOptions, *, progress: Any = None) -> Any:
@@ -73,14 +63,13 @@ def _run(
     action: str,
     inputs: InputOptions,
     solve: SolveOptions,
-    mode: str,
-    out_dir: Path | None,
-    force: bool,
+    what_if: WhatIfOptions,
     **event: Any,
 ) -> None:
     from ..reports.plan_file import PlanSettings
     from ..studies.scenarios import add_rep, move_rep, remove_rep
 
+    mode, out_dir, force = what_if.mode, what_if.out_dir, what_if.force
     with errors_reported():
         if out_dir is not None:
             check_output_dir(out_dir, force=force, inputs=_paths(inputs))
@@ -147,11 +136,9 @@ def whatif_add(
     home_unit: Annotated[str, typer.Argument(metavar="HOME", help="Home unit id.")],
     inputs: InputOptions,
     solve: SolveOptions,
+    what_if: WhatIfOptions,
     rep_fte: Annotated[float, typer.Option(help="FTE of the new rep.")] = 1.0,
     name: Annotated[str | None, typer.Option(help="Name of the new rep.")] = None,
-    mode: _Mode = "complete",
-    out_dir: _Out = None,
-    force: _Force = False,
 ) -> None:
     """Add a rep living in HOME.
 
@@ -159,9 +146,7 @@ def whatif_add(
     """
     if _is_number(inputs.fte):  # the former `--fte 0.8` of add-rep: the new rep's FTE
         rep_fte, inputs = float(inputs.fte), dataclasses.replace(inputs, fte="fte")
-    _run(
-        "add", inputs, solve, mode, out_dir, force, rep=rep, home=home_unit, fte=rep_fte, name=name
-    )
+    _run("add", inputs, solve, what_if, rep=rep, home=home_unit, fte=rep_fte, name=name)
 
 
 @whatif_app.command("remove-rep")
@@ -170,15 +155,13 @@ def whatif_remove(
     rep: Annotated[str, typer.Argument(help="Leaving rep id.")],
     inputs: InputOptions,
     solve: SolveOptions,
-    mode: _Mode = "complete",
-    out_dir: _Out = None,
-    force: _Force = False,
+    what_if: WhatIfOptions,
 ) -> None:
     """A rep leaves: their units go to others.
 
     Example: territory-opt whatif remove-rep R05 --demo --mode local
     """
-    _run("remove", inputs, solve, mode, out_dir, force, rep=rep)
+    _run("remove", inputs, solve, what_if, rep=rep)
 
 
 @whatif_app.command("move-rep")
@@ -188,12 +171,10 @@ def whatif_move(
     home_unit: Annotated[str, typer.Argument(metavar="HOME", help="New home unit id.")],
     inputs: InputOptions,
     solve: SolveOptions,
-    mode: _Mode = "complete",
-    out_dir: _Out = None,
-    force: _Force = False,
+    what_if: WhatIfOptions,
 ) -> None:
     """A rep moves home.
 
     Example: territory-opt whatif move-rep R05 50129 --demo
     """
-    _run("move", inputs, solve, mode, out_dir, force, rep=rep, home=home_unit)
+    _run("move", inputs, solve, what_if, rep=rep, home=home_unit)
