@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from territory_opt.cli import app
@@ -114,3 +115,37 @@ def test_map_edit_writes_the_meeting_room_map(tmp_path):
     assert res.exit_code == 0, res.output
     text = html.read_text()
     assert "tomEditor" in text and "Scenario Q3" in text
+
+
+def test_report_an_edited_assignment(tmp_path):
+    _, units, reps = _grid(tmp_path)
+    out = tmp_path / "o"
+    res = runner.invoke(
+        app,
+        ["optimize", str(units), "--reps", str(reps), "--baseline-col", "current",
+         "--balance", "workload=0.5", "--time-limit", "10", "--no-maps", "--out", str(out)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    plan = gpd.read_file(out / "plan.gpkg", layer="units").set_index("unit")["rep"]
+    edited = plan.copy()
+    edited["u1_0"] = "B" if plan["u1_0"] == "A" else "A"
+    csv = tmp_path / "edited.csv"
+    edited.rename_axis("unit").rename("rep").reset_index().to_csv(csv, index=False)
+    res = runner.invoke(
+        app,
+        ["report", str(out / "plan.gpkg"), "--assignment", str(csv), "--out", str(tmp_path / "r")],
+    )
+    assert res.exit_code == 0, res.output
+    terr = pd.read_csv(tmp_path / "r" / "plan_territories.csv").set_index("rep")
+    g = gpd.read_file(units).set_index("id")
+    for r in ("A", "B"):  # equal FTEs: % of target = 2 x share of the workload
+        own = 200 * g.loc[edited.index[edited == r], "workload"].sum() / g["workload"].sum()
+        assert terr.at[r, "workload_pct_target"] == pytest.approx(own, abs=0.01)
+    bad = edited.copy()
+    bad["u2_0"] = "Z"
+    bad.rename_axis("unit").rename("rep").reset_index().to_csv(csv, index=False)
+    res = runner.invoke(
+        app,
+        ["report", str(out / "plan.gpkg"), "--assignment", str(csv), "--out", str(tmp_path / "s")],
+    )
+    assert res.exit_code == 1 and "'Z'" in res.output

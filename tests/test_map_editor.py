@@ -260,6 +260,28 @@ def test_edit_a_commune_in_chromium_offline(
         check_names=False,
         check_index_type=False,
     )
+    # fed back through the CLI: `report` of the saved plan with the edited assignment gives the
+    # page's own figures (% of target per rep, accounts changing rep)
+    from typer.testing import CliRunner
+
+    from territory_opt.cli import app
+    from territory_opt.reports.export import export_plan
+
+    export_plan(plan, tmp_path / "saved", maps=False)
+    res = CliRunner().invoke(
+        app,
+        ["report", str(tmp_path / "saved" / "plan.gpkg"), "--assignment", str(csv),
+         "--out", str(tmp_path / "report")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    terr = pd.read_csv(tmp_path / "report" / "plan_territories.csv", dtype={"rep": str})
+    terr = terr.set_index("rep")
+    for m in ("workload", "potential"):
+        page = cells(browser, f"{m}_pct")
+        for r in normandie.reps.index:
+            assert terr.at[r, f"{m}_pct_target"] == pytest.approx(page[r], abs=0.006), (m, r)
+    changes = pd.read_csv(tmp_path / "report" / "plan_changes.csv", dtype=str)
+    assert sorted(changes["unit"]) == sorted([unit, far])
     resources = browser.execute_script(
         "return performance.getEntriesByType('resource').map(function (e) { return e.name; })"
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..exceptions import ValidationError
 from ._app import app, console, errors_reported, out
 from ._inputs import check_output_dir, check_output_file
 from ._show import show_files, show_plan
@@ -22,6 +23,41 @@ def _read_saved(plan: Path, rep_col: str, before_col: str | None) -> Any:
     for warning in saved.warnings:
         console.print(f"[yellow]{warning}[/]")
     return saved
+
+
+def _with_assignment(saved: Any, path: Path) -> Any:
+    """The saved plan with each unit's rep taken from an edited ``unit,rep`` file."""
+    import dataclasses
+
+    from ..data.io import read_assignment
+
+    edited = read_assignment(path, unit_col="unit", rep_col="rep")
+    after = saved.after
+    units = after.assignment.index
+    missing = [u for u in units if u not in edited.index]
+    unknown = sorted({str(r) for r in edited if r not in after.reps.index})
+    extra = [u for u in edited.index if u not in units]
+    if missing or unknown or extra:
+        raise ValidationError(
+            f"{path}: "
+            + "; ".join(
+                text
+                for text in (
+                    f"{len(missing)} unit(s) of the plan have no row (e.g. {missing[:3]})"
+                    if missing
+                    else "",
+                    f"rep(s) {unknown[:5]} are not reps of the plan" if unknown else "",
+                    f"{len(extra)} unit(s) are not in the plan (e.g. {extra[:3]})" if extra else "",
+                )
+                if text
+            )
+            + ". Fix: give one row per unit of the plan with one of its reps (the edit map's "
+            "download is such a file)."
+        )
+    # changes are counted against the plan's own current plan, else against the plan edited
+    base = after.baseline if after.baseline is not None else after.assignment
+    new = dataclasses.replace(after, assignment=edited.reindex(units), baseline=base, report=None)
+    return dataclasses.replace(saved, after=new)
 
 
 @app.command("map")
@@ -84,6 +120,13 @@ def report(
         Path | None, typer.Option(help="Accounts (account, unit) for the per-account change list.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Write into a non-empty folder.")] = False,
+    assignment: Annotated[
+        Path | None,
+        typer.Option(
+            help="An edited plan (CSV unit,rep, e.g. the meeting-room map's download) to report "
+            "with the saved plan's reps, FTEs, tolerances and current plan."
+        ),
+    ] = None,
 ) -> None:
     """Re-create the tables, XLSX report and change lists of a saved plan.
 
@@ -95,6 +138,8 @@ def report(
     with errors_reported():
         check_output_dir(out_dir, force=force, inputs=[plan, *([accounts] if accounts else [])])
         saved = _read_saved(plan, rep_col, before_col)
+        if assignment is not None:
+            saved = _with_assignment(saved, assignment)
         acc = read_table(accounts, id_cols=["account", "unit"]) if accounts else saved.accounts
         files = export_plan(
             saved.after,
@@ -102,7 +147,7 @@ def report(
             accounts=acc,
             before=saved.before,
             settings=saved.settings,
-            inputs=[plan] + ([accounts] if accounts else []),
+            inputs=[plan, *([accounts] if accounts else []), *([assignment] if assignment else [])],
             force=force,
         )
     show_plan(saved.after, saved.settings.objective_unit)
