@@ -27,9 +27,10 @@ import pandas as pd
 
 from ..exceptions import InfeasibleError, SolverError
 from ..plan.alignment import Alignment, SolveReport
+from ..plan.evaluation import PlanCheck, check_plan, plan_objective
+from ..plan.evaluation import assignment_columns as _columns_of
 from ..problem.territory_problem import ContiguityMode, TerritoryProblem
 from .lagrangian import BoundResult, lagrangian_bound
-from .plan_check import PlanCheck, _columns_of, check_plan, plan_objective
 from .regions import _region_labels, apportion, region_pieces
 from .seam_repair import _soft, refine_borders
 
