@@ -3,6 +3,9 @@
 May import nothing of the package but ``territory_opt.exceptions``.
 """
 
+from .apportionment import (
+    largest_remainder,
+)
 from .coarsen import (
     CoarseUnits,
     aggregate_units,
@@ -49,6 +52,7 @@ from .validate import (
 )
 
 __all__ = [
+    "largest_remainder",
     "DEMO_REPS",
     "GEO_SUFFIXES",
     "NORMANDIE_DEPARTEMENTS",
