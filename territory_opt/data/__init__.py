@@ -52,7 +52,6 @@ from .validate import (
 )
 
 __all__ = [
-    "largest_remainder",
     "DEMO_REPS",
     "GEO_SUFFIXES",
     "NORMANDIE_DEPARTEMENTS",
@@ -72,6 +71,7 @@ __all__ = [
     "departement_outline",
     "expand_assignment",
     "generate_accounts",
+    "largest_remainder",
     "load_communes",
     "load_normandie",
     "prepare_output_dir",

@@ -424,11 +424,7 @@ class Alignment:
         return out
 
     def check(self, problem: TerritoryProblem) -> PlanCheck:
-        """This plan checked against the hard constraints of ``problem``.
-
-        See :func:`territory_opt.plan.evaluation.check_plan` (balance, contiguity,
-        homes, locks, disruption budget, from the data).
-        """
+        """This plan against ``problem``'s hard constraints (:func:`~.evaluation.check_plan`)."""
         return check_plan(problem, self.assignment)
 
     def objective(self, problem: TerritoryProblem) -> float:
