@@ -3,6 +3,9 @@
 May import nothing of the package but ``territory_opt.exceptions``.
 """
 
+from .apportionment import (
+    largest_remainder,
+)
 from .coarsen import (
     CoarseUnits,
     aggregate_units,
@@ -68,6 +71,7 @@ __all__ = [
     "departement_outline",
     "expand_assignment",
     "generate_accounts",
+    "largest_remainder",
     "load_communes",
     "load_normandie",
     "prepare_output_dir",

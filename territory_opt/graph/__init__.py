@@ -18,7 +18,7 @@ from .core import (
     node_weighted_distances,
     within_hops,
 )
-from .crs import LAMBERT_93, metric_crs, to_metric
+from .crs import LAMBERT_93, metric_crs, require_crs, to_metric
 from .distance import (
     check_cost_matrix,
     geodesic_km,
@@ -42,6 +42,7 @@ __all__ = [
     "matrix_from_graph",
     "metric_crs",
     "node_weighted_distances",
+    "require_crs",
     "to_metric",
     "unit_points",
     "within_hops",

@@ -29,7 +29,7 @@ import numpy as np
 import shapely
 
 from ..exceptions import Problem, ValidationError
-from .crs import to_metric
+from .crs import require_crs, to_metric
 
 __all__ = ["IslandPolicy", "adjacency_graph", "components_report"]
 
@@ -39,17 +39,7 @@ IslandPolicy = Literal["bridge", "drop", "raise"]
 
 
 def _metric(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    if units.crs is None:
-        raise ValidationError(
-            [
-                Problem(
-                    "units",
-                    "crs",
-                    "the units have no coordinate reference system.",
-                    "set it, e.g. units.set_crs('EPSG:4326') for longitude/latitude.",
-                )
-            ]
-        )
+    require_crs(units, "units")
     return to_metric(units)
 
 

@@ -37,7 +37,7 @@ import shapely
 
 from ..exceptions import Problem, ValidationError
 
-__all__ = ["LAMBERT_93", "metric_crs", "to_metric"]
+__all__ = ["LAMBERT_93", "metric_crs", "require_crs", "to_metric"]
 
 _GeoT = TypeVar("_GeoT", gpd.GeoDataFrame, gpd.GeoSeries)
 
@@ -161,19 +161,23 @@ def _utm_crs(lon: float, lat: float) -> pyproj.CRS:
     return _utm_epsg(zone, lat >= 0)
 
 
-def _crs_of(data: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
+def require_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "geometries") -> pyproj.CRS:
+    """The CRS of ``data``; a :class:`ValidationError` naming ``what`` when it has none."""
     if data.crs is None:
         raise ValidationError(
             [
                 Problem(
                     "units",
                     "crs",
-                    "the geometries have no coordinate reference system.",
+                    f"the {what} have no coordinate reference system.",
                     "set it, e.g. units.set_crs('EPSG:4326') for longitude/latitude.",
                 )
             ]
         )
     return pyproj.CRS(data.crs)
+
+
+_crs_of = require_crs
 
 
 def _in_metres(crs: pyproj.CRS) -> bool:

@@ -22,7 +22,7 @@ import pyproj
 
 from ..exceptions import Problem, ValidationError
 from .core import hop_distances, matrix_from_graph
-from .crs import to_metric
+from .crs import require_crs, to_metric
 
 __all__ = ["check_cost_matrix", "geodesic_km", "hop_matrix", "unit_points"]
 
@@ -43,17 +43,7 @@ def unit_points(units: gpd.GeoDataFrame) -> gpd.GeoSeries:
     geopandas.GeoSeries
         Same index as ``units``, CRS EPSG:4326.
     """
-    if units.crs is None:
-        raise ValidationError(
-            [
-                Problem(
-                    "units",
-                    "crs",
-                    "the units have no coordinate reference system.",
-                    "set it, e.g. units.set_crs('EPSG:4326').",
-                )
-            ]
-        )
+    require_crs(units, "units")
     geo = units.geometry
     metric = to_metric(geo)
     cent = metric.centroid

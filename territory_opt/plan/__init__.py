@@ -7,6 +7,17 @@ from .alignment import (
     Alignment,
     SolveReport,
 )
+from .evaluation import (
+    PlanCheck,
+    assignment_columns,
+    balance_excess,
+    check_plan,
+    column_loads,
+    disconnected_columns,
+    max_deviation_pct,
+    plan_disruption,
+    plan_objective,
+)
 from .quality import (
     QUALITY_LABELS,
     plan_quality,
@@ -19,7 +30,16 @@ from .quality import (
 __all__ = [
     "QUALITY_LABELS",
     "Alignment",
+    "PlanCheck",
     "SolveReport",
+    "assignment_columns",
+    "balance_excess",
+    "check_plan",
+    "column_loads",
+    "disconnected_columns",
+    "max_deviation_pct",
+    "plan_disruption",
+    "plan_objective",
     "plan_quality",
     "quality_table",
     "territory_shapes",

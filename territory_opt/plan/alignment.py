@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..exceptions import Problem, ValidationError
 from ..graph.crs import to_metric
+from .evaluation import PlanCheck, check_plan, max_deviation_pct, plan_objective
 
 if TYPE_CHECKING:
     from ..problem.territory_problem import TerritoryProblem
@@ -385,15 +386,15 @@ class Alignment:
         tab = self.territory_table()
         out: dict[str, float] = {}
         fte = tab["fte"].to_numpy(dtype=float)
-        for m in self.balance_measures:
+        bal = list(self.balance_measures)
+        dev = max_deviation_pct(tab[bal].to_numpy(dtype=float), self._targets()[bal].to_numpy())
+        for k, m in enumerate(bal):
             per = tab[m].to_numpy(dtype=float) / fte
             lo = per.min() if len(per) else np.nan
             out[f"{m}_max_min_ratio"] = float(per.max() / lo) if lo > 0 else float("inf")
             mu = per.mean() if len(per) else np.nan
             out[f"{m}_cv"] = float(per.std(ddof=0) / mu) if mu > 0 else float("nan")
-            out[f"{m}_max_dev_pct"] = float(
-                np.nanmax(np.abs(tab[f"{m}_pct_target"].to_numpy(dtype=float) - 100.0))
-            )
+            out[f"{m}_max_dev_pct"] = float(dev[k])
         if self.distance is not None:
             d = [
                 float(self.distance.at[u, r])
@@ -421,6 +422,14 @@ class Alignment:
             out["accounts_changed"] = float("nan")
             out["accounts_changed_pct"] = float("nan")
         return out
+
+    def check(self, problem: TerritoryProblem) -> PlanCheck:
+        """This plan against ``problem``'s hard constraints (:func:`~.evaluation.check_plan`)."""
+        return check_plan(problem, self.assignment)
+
+    def objective(self, problem: TerritoryProblem) -> float:
+        """The objective ``problem`` gives this plan (:func:`~territory_opt.plan.evaluation.plan_objective`)."""
+        return plan_objective(problem, self.assignment)
 
     def changes(
         self, baseline: pd.Series | Mapping[Hashable, Hashable] | None = None

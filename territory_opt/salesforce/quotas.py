@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.apportionment import largest_remainder
 from ..exceptions import Problem, ValidationError
 from ._input_checks import _few
 from ._territory_frame import _assignment, _check_units_covered, _ratio, _territories
@@ -199,26 +200,8 @@ def _allocate_steps(
     if not np.any(w > 0):
         w = np.ones_like(w)
     x = _water_fill(w, f_u, c_u, float(n_steps), w_s.index)
-    base = np.clip(np.floor(x + 1e-9), f_u, c_u)
-    frac = x - base
-    missing = int(n_steps - base.sum())
-    order_up = np.lexsort((np.arange(len(w)), -w, -frac))  # largest fraction, then weight
-    while missing > 0:
-        for i in order_up:
-            if missing == 0:
-                break
-            if base[i] < c_u[i]:
-                base[i] += 1
-                missing -= 1
-    order_down = np.lexsort((np.arange(len(w)), w, frac))
-    while missing < 0:
-        for i in order_down:
-            if missing == 0:
-                break
-            if base[i] > f_u[i]:
-                base[i] -= 1
-                missing += 1
-    return base.astype(np.int64), x, f_u, c_u
+    base = largest_remainder(x, n_steps, weights=w, lower=f_u, upper=c_u)
+    return base, x, f_u, c_u
 
 
 def _water_fill(

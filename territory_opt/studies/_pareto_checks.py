@@ -1,8 +1,8 @@
 """Checks for :func:`territory_opt.studies.scenarios.pareto_curve`: a row lists a plan only if it holds.
 
 A Pareto point lists a plan only when that plan satisfies the point's own disruption
-budget and the hard balance tolerances (checked here from the problem's data, not from
-the solver's report), and its bound is the best bound valid for that budget.
+budget and the hard balance tolerances (checked from the problem's data with
+:mod:`territory_opt.plan.evaluation`, not from the solver's report), and its bound is the best bound valid for that budget.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..exceptions import ValidationError
 from ..plan.alignment import Alignment
+from ..plan.evaluation import assignment_columns, column_loads, plan_disruption
 from ..problem.territory_problem import TerritoryProblem
 
 __all__ = ["plan_breaks", "point_bound"]
@@ -21,24 +23,23 @@ _TOL = 1e-6
 
 def plan_breaks(problem: TerritoryProblem, plan: Alignment) -> str | None:
     """Why ``plan`` breaks ``problem``'s budget or hard balance bounds; ``None`` if it holds."""
-    cols = {r: c for c, r in enumerate(problem.rep_ids)}
-    labels = plan.assignment.reindex(list(problem.unit_ids))
-    if labels.isna().any() or not labels.isin(list(cols)).all():
+    try:
+        a = assignment_columns(problem, plan.assignment)
+    except ValidationError:
         return "the plan leaves units unassigned or uses unknown reps"
-    a = np.array([cols[r] for r in labels.tolist()], dtype=np.int64)
-    v = problem.disruption_values()
-    if v is not None and problem.disruption_budget is not None and problem.baseline is not None:
-        moved = float(v[(np.asarray(problem.baseline) >= 0) & (a != problem.baseline)].sum())
+    if problem.disruption_values() is not None and problem.disruption_budget is not None:
+        moved = plan_disruption(problem, a)
         budget = float(problem.disruption_budget)
         if moved > budget + _TOL * max(1.0, budget):
             return f"the plan changes {moved:g} {problem.disruption}, above the budget {budget:g}"
     lo, hi = problem.bounds()
     vals = problem.balance_matrix()
+    loads = column_loads(problem, a)
     for m, bal in enumerate(problem.balance):
         if not bal.hard:
             continue
-        load = np.bincount(a, weights=vals[:, m], minlength=problem.n_columns)
         scale = _TOL * max(1.0, float(np.abs(vals[:, m]).sum()))
+        load = loads[:, m]
         bad = np.flatnonzero((load < lo[:, m] - scale) | (load > hi[:, m] + scale))
         if bad.size:
             c = int(bad[0])

@@ -15,11 +15,11 @@ from collections import deque
 from collections.abc import Hashable, Iterable
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from ..exceptions import TerritoryError
 from ..plan.alignment import Alignment
+from ..plan.evaluation import plan_objective
 from ..problem.territory_problem import TerritoryProblem
 
 __all__ = ["LocalityError", "honest_report", "local_start", "moved_outside", "plan_objective"]
@@ -94,44 +94,6 @@ def moved_outside(
     """Units outside ``freed`` whose rep in ``after`` differs from ``baseline``."""
     fs = set(freed)
     return [u for u, r in baseline.items() if u not in fs and after.get(u) != r]
-
-
-def _columns(problem: TerritoryProblem, assignment: pd.Series) -> np.ndarray:
-    cols = {r: c for c, r in enumerate(problem.rep_ids)}
-    return np.asarray([cols[assignment[u]] for u in problem.unit_ids], dtype=np.int64)
-
-
-def plan_objective(problem: TerritoryProblem, assignment: pd.Series) -> float:
-    """The objective of a plan, from the problem's definition (fixed centres).
-
-    Cost ``sum w_i cost[i, c(i)] ** power``, plus ``disruption_weight`` times the
-    disruption (or the disruption alone for ``objective="disruption"``), plus, per soft
-    balance measure, ``penalty`` times each territory's excess over its bounds in
-    fractions of its target.
-    """
-    col = _columns(problem, assignment)
-    idx = np.arange(problem.n_units)
-    cost = float(problem.assignment_costs()[idx, col].sum())
-    v = problem.disruption_values()
-    dis = 0.0
-    if v is not None and problem.baseline is not None:
-        dis = float(v[(problem.baseline >= 0) & (problem.baseline != col)].sum())
-    if problem.objective == "disruption":
-        total = dis
-    else:
-        total = cost + (problem.disruption_weight * dis if v is not None else 0.0)
-    lo, hi = problem.bounds()
-    T = problem.targets()
-    tot = np.zeros((problem.n_columns, len(problem.balance)))
-    np.add.at(tot, col, problem.balance_matrix())
-    for m, bal in enumerate(problem.balance):
-        if bal.penalty is None:
-            continue
-        t = np.maximum(T[:, m], 1e-12)
-        over = np.where(np.isfinite(hi[:, m]), np.maximum(tot[:, m] - hi[:, m], 0.0), 0.0)
-        under = np.where(lo[:, m] > 0, np.maximum(lo[:, m] - tot[:, m], 0.0), 0.0)
-        total += float(bal.penalty) * float(((over + under) / t).sum())
-    return total
 
 
 def honest_report(problem: TerritoryProblem, plan: Alignment) -> Alignment:

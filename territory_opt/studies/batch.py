@@ -41,9 +41,7 @@ time limit.
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +52,7 @@ import pandas as pd
 
 from ..exceptions import InfeasibleError, Problem, SolverError, ValidationError
 from ..problem.territory_problem import TerritoryProblem
+from ._pool import spawn_pool
 
 __all__ = [
     "BatchResult",
@@ -165,23 +164,17 @@ def run_scenario(
     try:
         problem = _problem_for(base, scenario)
     except (TypeError, ValueError) as exc:  # bad settings (ValidationError is a ValueError)
-        row.update(status="invalid", message=str(exc).replace("\n", " "))
-        row["seconds"] = time.perf_counter() - t0
-        return row, None
+        return _failed(row, "invalid", exc, t0), None
     row["reps"] = problem.k
     kw = {**dict(solve or {}), **dict(scenario.solve)}
     try:
         al = optimize(problem, **kw)
     except InfeasibleError as exc:
-        row.update(status="infeasible", message=str(exc).replace("\n", " "))
-        row["seconds"] = time.perf_counter() - t0
-        for m in problem.balance_measures:
-            row[f"{m}_max_dev_pct"] = np.nan
+        row = _failed(row, "infeasible", exc, t0)
+        row.update({f"{m}_max_dev_pct": np.nan for m in problem.balance_measures})
         return row, None
     except (SolverError, ValidationError) as exc:
-        row.update(status="error", message=str(exc).replace("\n", " "))
-        row["seconds"] = time.perf_counter() - t0
-        return row, None
+        return _failed(row, "error", exc, t0), None
     rep = al.report
     assert rep is not None
     metrics = al.metrics()
@@ -198,6 +191,13 @@ def run_scenario(
         row[key] = metrics.get(key, np.nan)
     row["message"] = rep.message
     return row, al.assignment.copy()
+
+
+def _failed(row: dict[str, Any], status: str, exc: Exception, t0: float) -> dict[str, Any]:
+    """``row`` for a scenario that failed: its status, the error on one line, the time."""
+    row.update(status=status, message=str(exc).replace("\n", " "))
+    row["seconds"] = time.perf_counter() - t0
+    return row
 
 
 def _num(v: float | None) -> float:
@@ -329,12 +329,7 @@ def _run_processes(
         raise ValidationError(
             [Problem("settings", f"workers={workers}", "must be >= 1.", "use workers=2.")]
         )
-    with concurrent.futures.ProcessPoolExecutor(
-        max_workers=min(workers, len(items)),
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker,
-        initargs=(base,),
-    ) as pool:
+    with spawn_pool(min(workers, len(items)), _init_worker, (base,)) as pool:
         futs = [pool.submit(_run_in_worker, s, solve) for s in items]
         return [f.result() for f in futs]
 

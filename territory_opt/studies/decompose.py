@@ -17,7 +17,6 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import logging
-import multiprocessing
 import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -27,9 +26,11 @@ import pandas as pd
 
 from ..exceptions import InfeasibleError, SolverError
 from ..plan.alignment import Alignment, SolveReport
+from ..plan.evaluation import PlanCheck, check_plan, plan_objective
+from ..plan.evaluation import assignment_columns as _columns_of
 from ..problem.territory_problem import ContiguityMode, TerritoryProblem
+from ._pool import spawn_pool
 from .lagrangian import BoundResult, lagrangian_bound
-from .plan_check import PlanCheck, _columns_of, check_plan, plan_objective
 from .regions import _region_labels, apportion, region_pieces
 from .seam_repair import _soft, refine_borders
 
@@ -81,12 +82,6 @@ def _solve_piece(
             notes.append(f"seed {seed + attempt}: plan outside the bounds, retried")
     assert best is not None and best[1].report is not None
     return name, best[1].assignment.copy(), best[1].report, notes
-
-
-def _spawn_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-    )
 
 
 @dataclass(frozen=True)
@@ -337,7 +332,7 @@ def _solve_pieces(
     kw = s.piece_options()
     results: _PieceResults = {}
     if s.workers > 1 and len(order) > 1:
-        with _spawn_pool(min(s.workers, len(order))) as pool:
+        with spawn_pool(min(s.workers, len(order))) as pool:
             futs = [pool.submit(_solve_piece, g, pieces[g][0], kw) for g in order]
             for f in concurrent.futures.as_completed(futs):
                 g, asg, rep, notes = f.result()

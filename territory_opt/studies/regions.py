@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..data.apportionment import largest_remainder
 from ..exceptions import Problem, ValidationError
 from ..problem.territory_problem import Balance, TerritoryProblem
 from ._unit_graph import same_key_parts, unit_adjacency
@@ -56,7 +57,8 @@ def apportion(weights: pd.Series | Mapping[Hashable, float], total: int) -> pd.S
     Returns
     -------
     pandas.Series
-        Integer seats per group, summing to ``total``; ties broken by group order.
+        Integer seats per group, summing to ``total``; equal remainders go to the
+        larger weight, then to the first group (:func:`~territory_opt.data.apportionment.largest_remainder`).
     """
     w = pd.Series(weights, dtype=float) if not isinstance(weights, pd.Series) else weights
     w = w.astype(float)
@@ -75,13 +77,8 @@ def apportion(weights: pd.Series | Mapping[Hashable, float], total: int) -> pd.S
         raise ValidationError(
             [Problem("settings", f"total={total}", "must be >= 0.", "pass a seat count.")]
         )
-    quota = w / w.sum() * total
-    seats = np.floor(quota.to_numpy()).astype(np.int64)
-    left = int(total - seats.sum())
-    rem = quota.to_numpy() - seats
-    order = sorted(range(len(w)), key=lambda k: (-rem[k], k))
-    for k in order[:left]:
-        seats[k] += 1
+    quota = (w / w.sum() * total).to_numpy()
+    seats = largest_remainder(quota, total, weights=w.to_numpy())
     return pd.Series(seats, index=w.index.copy(), name="seats")
 
 

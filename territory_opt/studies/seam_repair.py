@@ -31,9 +31,11 @@ from scipy import sparse
 from ..exceptions import InfeasibleError, SolverError
 from ..graph.core import within_hops
 from ..plan.alignment import Alignment, SolveReport
+from ..plan.evaluation import PlanCheck, check_plan, plan_objective
+from ..plan.evaluation import assignment_columns as _columns_of
+from ..plan.evaluation import column_loads as _loads
 from ..problem.territory_problem import ContiguityMode, TerritoryProblem
 from ._unit_graph import border_units, same_key_parts, unit_adjacency
-from .plan_check import PlanCheck, _columns_of, _loads, check_plan, plan_objective
 
 logger = logging.getLogger(__name__)
 

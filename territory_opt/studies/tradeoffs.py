@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..plan.alignment import Alignment
 from ..plan.quality import plan_quality
-from .scenarios import Study, pareto_curve
+from .pareto import pareto_curve
+from .study import Study
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

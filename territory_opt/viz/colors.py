@@ -24,11 +24,16 @@ import itertools
 import logging
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 from matplotlib import colors as mcolors
 
-__all__ = ["DISTINCT_PALETTE", "color_distance", "rep_colors"]
+from ..plan.alignment import Alignment
+from ._geometry import color_territories, territory_graph
+from ._plans import _home_points, _rep_order, _unit_geometry, _unit_graph
+
+__all__ = ["DISTINCT_PALETTE", "color_distance", "rep_colors", "territory_colors"]
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +199,48 @@ def rep_colors(
         used.add(best)
         remaining.remove(rep)
     return {r: assigned[r] for r in ids}
+
+
+def territory_colors(
+    alignments: Alignment | Sequence[Alignment],
+    *,
+    units: gpd.GeoDataFrame | None = None,
+    graph: nx.Graph | None = None,
+    palette: Sequence[str] = DISTINCT_PALETTE,
+) -> dict[Hashable, str]:
+    """Colours per rep: all distinct, the same in every map of the same reps.
+
+    Up to ``len(palette)`` reps (24 by default), the colours come from
+    :func:`~territory_opt.viz.colors.rep_colors`: they depend only on the rep ids and
+    their homes, never on the plan, so the current plan, the proposal, the before/after
+    and the what-if maps of a study show each rep in the same colour; reps whose homes
+    are neighbours get colours far apart. With more reps (national maps), territories
+    that touch in any of the plans never share a colour (DSATUR over ``graph``) and
+    colours are reused elsewhere.
+
+    Parameters
+    ----------
+    alignments : Alignment or sequence of Alignment
+        One plan, or several that must read with the same colours (their reps are
+        pooled).
+    units : geopandas.GeoDataFrame, optional
+        Unit geometry when the alignments carry none (locates the homes).
+    graph : networkx.Graph, optional
+        Unit adjacency, used only when there are more reps than palette colours.
+    palette : sequence of str
+        Qualitative colours, best separated first.
+
+    Returns
+    -------
+    dict
+        rep id -> hex colour.
+    """
+    plans = [alignments] if isinstance(alignments, Alignment) else list(alignments)
+    reps = _rep_order(plans)
+    if len(reps) <= len(palette):
+        return rep_colors(reps, _home_points(plans, units), palette)
+    geo = _unit_geometry(plans, units) if graph is None else None
+    G = _unit_graph(geo, graph) if geo is not None else graph
+    assert G is not None
+    T = territory_graph(G, [p.assignment for p in plans], reps)
+    return color_territories(T, palette)

@@ -38,6 +38,7 @@ from branca.element import Element
 
 from ..plan.alignment import Alignment
 from ._elements import JsScript, to_js
+from ._format import _rep_label
 from .orientation import root_figure
 
 __all__ = ["add_editor", "edit_map", "editor_payload"]
@@ -49,14 +50,6 @@ _LABELS = {"workload": "Workload", "potential": "Potential", "accounts": "Accoun
 
 def _asset(name: str) -> str:
     return resources.files("territory_opt.viz").joinpath("_editor", name).read_text("utf-8")
-
-
-def _rep_label(alignment: Alignment, rep: Hashable) -> str:
-    if "name" in alignment.reps.columns:
-        name = alignment.reps.at[rep, "name"]
-        if isinstance(name, str) and name:
-            return f"{name} ({rep})"
-    return str(rep)
 
 
 def _csr(ids: list[Hashable], graph: nx.Graph) -> tuple[list[int], list[int]]:
@@ -265,7 +258,8 @@ def edit_map(
     -------
     folium.Map
     """
-    from .maps import plot_alignment, territory_colors
+    from .colors import territory_colors
+    from .plan_map import plot_alignment
 
     if units is not None and alignment.units is None:
         alignment = Alignment(**{**alignment.__dict__, "units": units})

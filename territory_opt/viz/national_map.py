@@ -21,7 +21,8 @@ from branca.element import Element
 
 from ..graph.crs import to_metric
 from ..plan.alignment import Alignment
-from .maps import ATTRIBUTION, territory_colors
+from ._format import ATTRIBUTION
+from .colors import territory_colors
 
 __all__ = ["plot_territories"]
 
