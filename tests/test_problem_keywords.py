@@ -48,14 +48,14 @@ def test_unknown_keyword_is_a_validation_error_naming_the_closest_one() -> None:
     msg = str(info.value)
     assert "balanse=" in msg and "did you mean balance=?" in msg
     assert "_finish" not in msg
-    with pytest.raises(ValidationError, match="did you mean candidates=?"):
+    with pytest.raises(ValidationError, match=r"did you mean candidates=\?"):
         TerritoryProblem.from_graph(G, 2, candidate=[0, 5])  # type: ignore[call-arg]
 
 
 def test_replace_refuses_an_unknown_field() -> None:
     G, _ = _graph()
     p = TerritoryProblem.from_graph(G, 2, balance={"pop": 0.2})
-    with pytest.raises(ValidationError, match="did you mean balance=?"):
+    with pytest.raises(ValidationError, match=r"did you mean balance=\?"):
         p.replace(balanse={"pop": 0.1})
     assert p.replace(balance={"pop": 0.1}).balance[0].tolerance == 0.1
 
