@@ -105,15 +105,7 @@ def pieces_from_graph(
     pos = {u: i for i, u in enumerate(unit_ids)}
     if free:
         cand = list(candidates) if candidates is not None else list(unit_ids)
-        bad = [c for c in cand if c not in pos]
-        if bad:
-            refuse(
-                "settings",
-                f"candidates {bad[:5]}",
-                "are not nodes of the graph.",
-                "candidate centres must be nodes.",
-            )
-        roots = np.array([pos[c] for c in cand], dtype=np.int64)
+        roots = candidate_roots(cand, pos, nodes=True)
         col_labels: list[Hashable] = cand
     else:
         roots = home_indices(frame, unit_ids)

@@ -30,15 +30,17 @@ __all__ = [
 ]
 
 
-def candidate_roots(cand: Sequence[Hashable], pos: Mapping[Hashable, int]) -> np.ndarray:
-    """Unit indices of the candidate centres; every candidate must be a unit."""
+def candidate_roots(
+    cand: Sequence[Hashable], pos: Mapping[Hashable, int], *, nodes: bool = False
+) -> np.ndarray:
+    """Unit indices of the candidate centres; every candidate must be a unit (graph node)."""
     bad = [c for c in cand if c not in pos]
     if bad:
         refuse(
             "settings",
             f"candidates {bad[:5]}",
-            "are not units.",
-            "candidate centres must be unit ids.",
+            "are not nodes of the graph." if nodes else "are not units.",
+            "candidate centres must be nodes." if nodes else "candidate centres must be unit ids.",
         )
     return np.array([pos[c] for c in cand], dtype=np.int64)
 

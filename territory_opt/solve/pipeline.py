@@ -219,6 +219,24 @@ def _warm_start(
     return (plan, None) if plan_ok else (None, plan)
 
 
+def _guard(
+    problem: TerritoryProblem,
+    nearest: int | None,
+    radius: float | None,
+    *,
+    max_bytes: int | None,
+    solver: str,
+) -> None:
+    """Refuse an oversized model before spending time on the heuristic."""
+    pruned = nearest is not None or radius is not None
+    check_model_size(
+        problem,
+        allowed_mask(problem, nearest=nearest, radius=radius) if pruned else None,
+        solver=solver,
+        max_bytes=max_bytes,
+    )
+
+
 def _prune(
     problem: TerritoryProblem,
     plan: np.ndarray | None,
@@ -378,14 +396,7 @@ def optimize(
     capped0 = _workclock.capped_runs()
     step = Reporter(progress, budget.t0, time_limit)
     notes: list[str] = []
-    pruned = nearest is not None or radius is not None
-    # refuse an oversized model before spending time on the heuristic
-    check_model_size(
-        problem,
-        allowed_mask(problem, nearest=nearest, radius=radius) if pruned else None,
-        solver=budget.solver,
-        max_bytes=max_bytes,
-    )
+    _guard(problem, nearest, radius, max_bytes=max_bytes, solver=budget.solver)
     problems = precheck(problem)
     step("precheck")
     if problems:
