@@ -191,9 +191,9 @@ def test_a_loosely_solved_connected_relaxation_is_finished_to_the_gap_asked(monk
     """A connected relaxed solution solved to a loose round gap is re-solved to the gap asked."""
     import dataclasses
 
-    import territory_opt.solve.pipeline as solve_mod
+    import territory_opt.solve.cut_loop as loop_mod
 
-    real = solve_mod.solve_model
+    real = loop_mod.solve_model
     gaps: list[float] = []
 
     def loose(model, solver, **kw):
@@ -203,8 +203,8 @@ def test_a_loosely_solved_connected_relaxation_is_finished_to_the_gap_asked(monk
             raw = dataclasses.replace(raw, status="feasible", gap=0.3)
         return raw
 
-    monkeypatch.setattr(solve_mod, "_round_gap", lambda gap, bound, inc: 0.5)
-    monkeypatch.setattr(solve_mod, "solve_model", loose)
+    monkeypatch.setattr(loop_mod, "_round_gap", lambda gap, bound, inc: 0.5)
+    monkeypatch.setattr(loop_mod, "solve_model", loose)
     G, meas, reps = _instance(3, 4, seed=0)  # seed 0: the first relaxed optimum is connected
     a = optimize(_problem(G, meas, reps, "cuts", 0.3), "highs", gap=0.0)
     assert gaps[0] == 0.5 and gaps[-1] == 0.0

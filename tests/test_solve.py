@@ -245,6 +245,7 @@ def test_highs_thread_scheduler_started_elsewhere() -> None:
 def test_violating_start_plan_is_never_reported_feasible(monkeypatch):
     """When the solver finds nothing, a given start plan that breaks balance is `no_solution`."""
     import territory_opt.solve.pipeline as solve_mod
+    import territory_opt.solve.plain as plain_mod
     from territory_opt.problem.territory_problem import TerritoryProblem
 
     from .conftest import grid_units
@@ -259,7 +260,7 @@ def test_violating_start_plan_is_never_reported_feasible(monkeypatch):
     def no_plan(model, solver="highs", **kw):
         return solve_mod._Raw("no_solution", None, None, None, None, 0.0, "stub: nothing found")
 
-    monkeypatch.setattr(solve_mod, "solve_model", no_plan)
+    monkeypatch.setattr(plain_mod, "solve_model", no_plan)
     al = solve_mod.optimize(p, "highs", start=unbalanced, warm_start=False, time_limit=5)
     assert al.report.status == "no_solution"
     assert "VIOLATES" in al.report.message

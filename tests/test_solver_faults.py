@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import territory_opt.solve.backend as backend_mod
 import territory_opt.solve.pipeline as solve_mod
+import territory_opt.solve.plain as plain_mod
 from territory_opt.data.io import atomic_path
 from territory_opt.exceptions import SolverError
 from territory_opt.milp.contiguity import is_contiguous
@@ -80,7 +82,7 @@ def test_time_limit_without_plan_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
             "no_solution", bound=3.0, message="HiGHS stopped (Time limit reached) without a plan"
         )
 
-    monkeypatch.setattr(solve_mod, "_run_highs", no_plan)
+    monkeypatch.setattr(backend_mod, "_run_highs", no_plan)
     with pytest.raises(SolverError) as info:
         optimize(_grid(), "highs", time_limit=2, warm_start=False)
     msg = str(info.value)
@@ -89,7 +91,7 @@ def test_time_limit_without_plan_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
 
 
 def test_time_limit_without_solver_plan_keeps_warm_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solve_mod, "_run_highs", lambda model, **kw: _raw("no_solution"))
+    monkeypatch.setattr(backend_mod, "_run_highs", lambda model, **kw: _raw("no_solution"))
     a = optimize(_grid(), "highs", time_limit=5, heuristic_time=1)
     r = a.report
     assert (
@@ -129,7 +131,7 @@ def test_highs_crash_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(model, **kw):
         raise RuntimeError("simulated segfault in run()")
 
-    monkeypatch.setattr(solve_mod, "_run_highs", boom)
+    monkeypatch.setattr(backend_mod, "_run_highs", boom)
     with pytest.raises(SolverError) as info:
         optimize(_grid(), "highs", warm_start=False)
     msg = str(info.value)
@@ -174,7 +176,7 @@ def test_garbage_answer_is_refused(monkeypatch: pytest.MonkeyPatch, garbage: str
             return _raw("feasible", np.zeros(n_cols), objective=0.0)
         return None
 
-    monkeypatch.setattr(solve_mod, "_run_highs", fake)
+    monkeypatch.setattr(backend_mod, "_run_highs", fake)
     with pytest.raises(SolverError, match="no plan was returned"):
         optimize(p, "highs", warm_start=False)
 
@@ -199,7 +201,7 @@ def test_cli_solver_crash_leaves_no_output(monkeypatch: pytest.MonkeyPatch, tmp_
     def boom(model, **kw):
         raise MemoryError("simulated")
 
-    monkeypatch.setattr(solve_mod, "_run_highs", boom)
+    monkeypatch.setattr(backend_mod, "_run_highs", boom)
     out = tmp_path / "out"
     res = CliRunner().invoke(
         app,
@@ -308,7 +310,7 @@ def test_optimize_refuses_before_building(monkeypatch: pytest.MonkeyPatch) -> No
     def no_build(*a: object, **kw: object) -> None:
         raise AssertionError("the model must not be built")
 
-    monkeypatch.setattr(solve_mod, "build_model", no_build)
+    monkeypatch.setattr(plain_mod, "build_model", no_build)
     monkeypatch.setattr(solve_mod, "_heuristic_plan", no_build)
     with pytest.raises(ModelTooLargeError) as info:
         optimize(p, "highs", max_bytes=10_000)

@@ -281,6 +281,22 @@ class Alignment:
             report=report,
         )
 
+    @property
+    def centres(self) -> pd.Series:
+        """Unit id -> the home unit of its rep: with free centres, the chosen centre unit.
+
+        Free-centre plans label territories ``0..k-1`` (``assignment``); this reads them as
+        the centre units they were built around (``reps["home"]``). ``None`` for a rep
+        without a home.
+        """
+        homes = self.reps["home"]
+        return pd.Series(
+            [homes.get(r) for r in self.assignment.tolist()],
+            index=self.assignment.index.copy(),
+            name="centre",
+            dtype=object,
+        )
+
     # ------------------------------------------------------------------ helpers
     def _allocation(self) -> pd.DataFrame:
         """Units x reps fraction matrix (one-hot, except shared units)."""

@@ -9,6 +9,10 @@ from .objective import (
     objective_matrix,
     parse_objective,
 )
+from .settings import (
+    SETTINGS,
+    ProblemSettings,
+)
 from .territory_problem import (
     Balance,
     ContiguityMode,
@@ -17,9 +21,11 @@ from .territory_problem import (
 
 __all__ = [
     "OBJECTIVE_NAMES",
+    "SETTINGS",
     "Balance",
     "ContiguityMode",
     "Objective",
+    "ProblemSettings",
     "TerritoryProblem",
     "objective_matrix",
     "parse_objective",

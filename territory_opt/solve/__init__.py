@@ -11,8 +11,10 @@ from .bounds import (
     restriction,
     settle,
 )
+from .budget import Budget
 from .pipeline import (
     SOLVERS,
+    dense_blockers,
     diagnose,
     optimize,
     precheck,
@@ -31,11 +33,13 @@ from .tolerance import (
 __all__ = [
     "SOLVERS",
     "BoundScope",
+    "Budget",
     "ProgressEvent",
     "Reporter",
     "Settled",
     "ToleranceFinding",
     "best",
+    "dense_blockers",
     "diagnose",
     "explain_balance",
     "min_feasible_tolerance",

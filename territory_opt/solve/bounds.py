@@ -97,7 +97,7 @@ def problem_floor(
     trivial = _trivial(problem, allowed)
     lp: float | None = None
     try:
-        from .pipeline import _run_highs
+        from .backend import _run_highs
 
         model = build_model(problem.replace(contiguity=None, tie_break=False), allowed)
         relaxed = dataclasses.replace(model, integer=np.zeros_like(model.integer))

@@ -1,0 +1,21 @@
+"""Small helpers for the problem's input errors (one :class:`Problem` per finding)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ..exceptions import Problem, ValidationError
+
+__all__ = ["few", "refuse"]
+
+
+def few(items: Sequence[Any], k: int = 5) -> str:
+    """The first ``k`` items joined by commas, with ``...`` when there are more."""
+    s = ", ".join(map(str, list(items)[:k]))
+    return s + (", ..." if len(items) > k else "")
+
+
+def refuse(where: str, item: str, message: str, fix: str) -> NoReturn:
+    """Raise a :class:`ValidationError` holding one :class:`Problem`."""
+    raise ValidationError([Problem(where, item, message, fix)])
