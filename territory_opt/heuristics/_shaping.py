@@ -8,11 +8,16 @@ drift into corridors and stalls balance (measured on Normandy at ±5 %, 10 s: wo
 territory 8 % off target for changes, 20 % for travel).
 
 A *shaping* cost (by default the ``"compact"`` term: workload share plus an area floor,
-times km²) is blended into the search cost: heavily while the plan is not balanced
-(:data:`BALANCE_WEIGHT`), lightly afterwards (:data:`POLISH_WEIGHT`) as a tie-break that
-keeps zero-cost units from wandering. Both are scaled so that a weight of 1 makes a
-typical *decision* of each cost (the gap between a unit's best and second-best
-territory) count the same.
+times km²) drives construction and balancing, with the true cost added at
+:data:`BALANCE_WEIGHT`; once balanced, the true cost drives and the shaping cost is added
+at :data:`POLISH_WEIGHT`, a tie-break that keeps zero-cost units from wandering. Each
+added cost is rescaled so that a weight of 1 makes a typical *decision* of both (the gap
+between a unit's best and second-best territory) count the same.
+
+Measured on Normandy (±5 %, 10 s counted, seed 0): balancing on the shaping cost alone
+reached balance in 2.2 s for "changes" and "travel"; adding the true cost at 0.02 or 0.1
+of a decision (changes), or leaning every unit towards its current rep, left the worst
+territory 6-23 % off target.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 __all__ = ["BALANCE_WEIGHT", "POLISH_WEIGHT", "blend", "decision_scale"]
 
 BALANCE_WEIGHT = 0.0
-"""Weight of the shaping cost while the plan is being balanced."""
+"""Weight of the true cost while the plan is being balanced (on the shaping cost)."""
 POLISH_WEIGHT = 0.02
 """Weight of the shaping cost once balanced (the true objective decides)."""
 

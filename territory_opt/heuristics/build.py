@@ -83,8 +83,6 @@ logger = logging.getLogger(__name__)
 _TOL = 1e-9
 _POLISH = 0.05  # total violation below which the balance polish runs
 _POLISH_STALL = 100  # tabu iterations without a violation decrease before polishing
-_EMPTY_STEPS = 30  # load-free border moves in a row before a flow edge gives up
-_FROM_BASE = False
 _STALL_GAIN = 1e-4  # relative cost gain that counts as progress once balanced (tabu)
 
 
@@ -282,7 +280,6 @@ class _Search:
         self.trajectory: list[tuple[float, float, float]] = []
         self.visits: list[tuple[float, float, np.ndarray]] = []  # (seconds, violation, plan)
         self.keep_visits = False
-        self.chains = False  # flow edges ordered from the chains' ends (see flow_balance)
         self.guide = 1.0
         # disruption-aware balancing: a price on disruption in the balance phase
         # (violation units per unit of disruption, see ``set_disruption_price``)
@@ -692,17 +689,9 @@ class _Search:
             ((f / big, x, y) for x, fx in flow.items() for y, f in fx.items() if f > 0),
             key=lambda e: -e[0],
         )
-        if self.chains:
-            # ejection chains from their end: a territory passes load on before it
-            # receives, so a territory on a long chain does not pile it up
-            fg = nx.DiGraph([(x, y) for _, x, y in edges])
-            if nx.is_directed_acyclic_graph(fg):
-                rank = {r: i for i, r in enumerate(nx.topological_sort(fg))}
-                edges.sort(key=lambda e: (-rank[e[1]], -e[0]))
         moves = 0
         for f, x, y in edges:
             remaining = f
-            empty = 0  # load-free moves in a row along this border
             while remaining > 0.005 and moves < max_moves:
                 units, to = st.candidates()
                 sel = (st.a[units] == x) & (to == y)
@@ -711,16 +700,6 @@ class _Search:
                 u, t = units[sel], to[sel]
                 load = (st.DET[u, : d.m] / unit_scale)[:, cols].mean(axis=1)
                 fit = load <= remaining * 1.25 + 1e-12
-                if self.chains:
-                    # a border of load-free units (communes without accounts) carries
-                    # nothing: advance the border through them, a few at a time
-                    loaded = fit & (load > 1e-9)
-                    if loaded.any():
-                        fit, empty = loaded, 0
-                    elif empty >= _EMPTY_STEPS:
-                        break
-                    else:
-                        empty += 1
                 if not fit.any():
                     break
                 _, dC, dD, _ = st.evaluate(u, t)
@@ -885,12 +864,13 @@ def build_plan(
     """Build a balanced, contiguous, compact plan.
 
     With a shaping cost (``inst.shaping``, see :mod:`territory_opt.heuristics._shaping`)
-    each attempt runs in two phases: the plan is built and balanced on the cost blended
-    with the shaping cost (weight 1), then the balanced plan is improved on the cost
-    itself (shaping weight 0.02, a tie-break) by moves that keep balance (recombination
-    MILPs, oscillation, tabu). With a current plan (``inst.baseline``) the first attempt
-    starts from it, so that "fewest changes" repairs the current plan's balance instead of
-    redrawing the map.
+    each attempt runs in two phases: the plan is built and balanced on the shaping cost,
+    then the balanced plan is improved on the cost itself (plus 0.02 of the shaping cost,
+    a tie-break) by moves that keep balance (recombination MILPs with the true cost,
+    oscillation, tabu). Starting the balance phase from the current plan instead (the
+    "sales manager's" repair) was measured and dropped: on Normandy the flow and tabu
+    moves could not carry load across borders of communes without accounts and the worst
+    territory stayed 19-41 % off target.
 
     Parameters
     ----------
@@ -940,7 +920,6 @@ def build_plan(
         search.dref = 1.5 * lb if lb is not None and lb > 0 else 0.25 * total
     stall = max(60, min(3000, 2 * d.n))
     osc_stall = max(100, min(1500, d.n // 3))
-    from_base = shaping is not None and _FROM_BASE and (d.baseline >= 0).any()
     attempt = 0
     fruitless = seen = 0  # restarts in a row without a better plan; trajectory length
     early: list[tuple[float, float, float]] = []  # balance-phase trajectory (shaping)
@@ -948,8 +927,8 @@ def build_plan(
         a0: np.ndarray | None = None
         if attempt == 0 and start is not None:
             a0 = hs.repair(dA, start, rng)
-        elif attempt == 0 and (search.aware or from_base):
-            # disruption-aware or shaped with a current plan: start from it (repaired)
+        elif attempt == 0 and search.aware:
+            # disruption-aware: start from the current plan (repaired)
             a0 = hs.repair(dA, dA.baseline, rng)
         else:
             if lp:
