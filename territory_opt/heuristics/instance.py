@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..problem import TerritoryProblem
+from ..problem.objective import term_matrix
 from .build import HeuristicInstance
 
 __all__ = ["heuristic_instance"]
@@ -49,7 +50,21 @@ def heuristic_instance(
         disruption=v,
         disruption_budget=problem.disruption_budget if v is not None else None,
         disruption_weight=float(problem.disruption_weight) if v is not None else 0.0,
+        shaping=_shaping(problem, cols),
     )
+
+
+_DIRECTIONLESS = ("changes", "travel")
+"""Terms that give the search little direction: a change costs the same whatever the new
+rep, and a unit without visits costs nothing anywhere."""
+
+
+def _shaping(problem: TerritoryProblem, cols: np.ndarray) -> np.ndarray | None:
+    """The ``"compact"`` term as the shaping cost of objectives with a directionless term."""
+    goal = problem.goal
+    if goal is None or not any(t in _DIRECTIONLESS for t in goal.names):
+        return None
+    return np.asarray(term_matrix(problem, "compact"), dtype=float)[:, cols]
 
 
 def _columns(problem: TerritoryProblem, centres: Sequence[int] | None) -> np.ndarray:
