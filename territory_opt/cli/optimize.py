@@ -112,7 +112,7 @@ def optimize(
         saved = PlanSettings.from_problem(problem)
         files = export_plan(
             plan, out_dir, accounts=data.accounts, inputs=data.paths, force=force, maps=maps,
-            settings=saved,
+            settings=saved, problem=problem,
         )  # fmt: skip
     show_plan(
         plan, saved.objective_unit, travel=settings.get("cost"), travel_unit=solve.travel_unit

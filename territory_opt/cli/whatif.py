@@ -85,7 +85,8 @@ def _run(
                 res = remove_rep(study, rep, mode=mode)  # type: ignore[arg-type]
             else:
                 res = move_rep(study, rep, event["home"], mode=mode)  # type: ignore[arg-type]
-        saved = PlanSettings.from_problem(study.problem())
+        problem = study.problem()
+        saved = PlanSettings.from_problem(problem)
         files: dict[str, Path] = {}
         if out_dir is not None:
             files = res.export(
@@ -94,6 +95,7 @@ def _run(
                 inputs=data.paths,
                 force=force,
                 settings=saved,
+                problem=problem,
             )
     show_plan(
         res.after,

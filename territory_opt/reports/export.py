@@ -176,6 +176,15 @@ def kpi_alignment(alignment: Alignment, kpis: pd.DataFrame, column: str) -> Alig
     return replace(alignment, measures=measures)
 
 
+def island_bridges(problem: TerritoryProblem) -> pd.DataFrame:
+    """The links the adjacency made to islands: ``unit``, ``linked_to``, ``gap_km`` (names too)."""
+    graph = getattr(problem, "graph", None)
+    edges = list(graph.graph.get("bridged_edges", [])) if graph is not None else []
+    table = pd.DataFrame(edges, columns=["unit", "linked_to", "gap_km"])
+    table["gap_km"] = table["gap_km"].astype(float).round(2)
+    return table
+
+
 def export_plan(
     alignment: Alignment,
     out: str | os.PathLike[str],
@@ -235,7 +244,8 @@ def export_plan(
         Balance tolerances and the objective's unit (``SavedPlan.settings`` when
         re-exporting a saved plan).
     problem : TerritoryProblem, optional
-        The problem solved; gives ``settings`` when they are not passed.
+        The problem solved; gives ``settings`` when they are not passed, and the links
+        made to islands (``{name}_bridges.csv`` and an ``island bridges`` sheet).
 
     Returns
     -------
@@ -257,6 +267,7 @@ def export_plan(
         written = _export_files(
             alignment, stage, accounts=accounts, before=before, inputs=inputs, force=force,
             maps=maps, name=name, kpis=kpis, map_name=map_name, settings=settings,
+            bridges=island_bridges(problem) if problem is not None else None,
         )  # fmt: skip
         resolved = {Path(p).resolve() for p in inputs}
         for entry in sorted(stage.iterdir()):
@@ -288,6 +299,7 @@ def _export_files(
     kpis: pd.DataFrame | None = None,
     map_name: str | None = None,
     settings: PlanSettings,
+    bridges: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write the files of :func:`export_plan` into the empty folder ``out``."""
     inputs = list(inputs)
@@ -321,6 +333,8 @@ def _export_files(
         written["geojson"] = path
     solver = solver_report(alignment, settings)
     csvs = {"territories": table.reset_index(), "solver": solver}
+    if bridges is not None and len(bridges):
+        csvs["bridges"] = bridges
     if unit_changes is not None:
         csvs["changes"] = unit_changes
     if acc_changes is not None:
@@ -339,6 +353,8 @@ def _export_files(
     if kpis is not None:
         sheets["kpis"] = kpis.reset_index()
     sheets["plan quality"] = _quality_sheet(alignment, before)
+    if bridges is not None and len(bridges):
+        sheets["island bridges"] = bridges
     with atomic_path(path, inputs=inputs) as tmp:
         _write_xlsx(sheets, tmp)
     written["xlsx"] = path
