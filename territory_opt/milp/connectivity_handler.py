@@ -27,14 +27,14 @@ rows are :data:`~territory_opt.milp.model.Row` tuples over the model's columns, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from ..graph.core import adjacency_matrix, component_labels, hop_distances
+from ..graph.core import adjacency_matrix
 
 if TYPE_CHECKING:
     from ..problem.territory_problem import TerritoryProblem
@@ -71,6 +71,10 @@ class ConnectivityGraph:
     adj: sparse.csr_array
     x: np.ndarray
     roots: np.ndarray
+    cache: dict[int, tuple[Any, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Per column, the node-split digraph of the max-flow separation (built on first use)."""
 
     @property
     def n_columns(self) -> int:
@@ -82,6 +86,27 @@ class ConnectivityGraph:
         return np.where(self.x >= 0, np.asarray(values)[np.clip(self.x, 0, None)], 0.0)
 
 
+def _edges(graph: ConnectivityGraph) -> tuple[np.ndarray, np.ndarray]:
+    """Both directions of every edge, ``(tails, heads)`` (cached)."""
+    key = -1
+    if key not in graph.cache:
+        coo = graph.adj.tocoo()
+        graph.cache[key] = (coo.row.astype(np.int64), coo.col.astype(np.int64))  # type: ignore[assignment]
+    return graph.cache[key]  # type: ignore[return-value]
+
+
+def _labels(graph: ConnectivityGraph, mask: np.ndarray) -> np.ndarray:
+    """Component label of each unit of ``mask`` in the graph restricted to it (-1 outside)."""
+    u, v = _edges(graph)  # sorted by tail (from CSR)
+    keep = mask[u] & mask[v]
+    n = graph.adj.shape[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u[keep], minlength=n), out=indptr[1:])
+    sub = sparse.csr_matrix((np.ones(int(keep.sum())), v[keep], indptr), shape=(n, n))
+    _, lab = csgraph.connected_components(sub, directed=False)
+    return np.where(mask, lab, -1)
+
+
 def connectivity_graph(problem: TerritoryProblem, model: MilpModel) -> ConnectivityGraph:
     """The :class:`ConnectivityGraph` of ``problem`` for the columns of ``model``."""
     return ConnectivityGraph(
@@ -91,18 +116,8 @@ def connectivity_graph(problem: TerritoryProblem, model: MilpModel) -> Connectiv
     )
 
 
-def _neighbours(adj: sparse.csr_array, units: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Allowed neighbours of ``units`` outside them (sorted)."""
-    if not len(units):
-        return np.zeros(0, dtype=np.int64)
-    nb = np.unique(adj[units].indices)
-    inside = np.zeros(adj.shape[0], dtype=bool)
-    inside[units] = True
-    return nb[allowed[nb] & ~inside[nb]].astype(np.int64)
-
-
 def minimal_separator(
-    adj: sparse.csr_array, piece: np.ndarray, root: int, allowed: np.ndarray
+    graph: ConnectivityGraph, piece: np.ndarray, root: int, allowed: np.ndarray
 ) -> np.ndarray | None:
     """A minimal vertex set separating ``piece`` from ``root`` in the graph of ``allowed`` units.
 
@@ -111,20 +126,21 @@ def minimal_separator(
     cannot be reached from ``C`` at all; ``None`` when the root is itself next to ``C``
     (nothing separates them).
     """
-    boundary = _neighbours(adj, piece, allowed)
-    if root in set(boundary.tolist()):
+    u, v = _edges(graph)
+    inside = np.zeros(len(allowed), dtype=bool)
+    inside[piece] = True
+    is_b = np.zeros(len(allowed), dtype=bool)
+    is_b[v[inside[u] & ~inside[v] & allowed[v]]] = True
+    if is_b[root]:
         return None
-    keep = allowed.copy()
-    keep[boundary] = False
-    keep[piece] = False
-    side = np.isfinite(hop_distances(adj, [root], mask=keep)[0])
-    if not len(boundary):
-        return boundary
-    touches = np.asarray(
-        [side[adj.indices[adj.indptr[v] : adj.indptr[v + 1]]].any() for v in boundary.tolist()],
-        dtype=bool,
-    )
-    return boundary[touches]
+    if not is_b.any():
+        return np.zeros(0, dtype=np.int64)
+    keep = allowed & ~is_b & ~inside
+    lab = _labels(graph, keep)
+    side = (lab == lab[root]) & keep
+    touch = np.zeros(len(allowed), dtype=bool)
+    touch[u[is_b[u] & side[v]]] = True
+    return np.flatnonzero(touch).astype(np.int64)
 
 
 def _rows(x: np.ndarray, c: int, units: np.ndarray, sep: np.ndarray, limit: int) -> list[Row]:
@@ -149,8 +165,8 @@ def disconnected_columns(graph: ConnectivityGraph, values: np.ndarray) -> list[i
         if not members[root]:
             bad.append(c)
             continue
-        reach = np.isfinite(hop_distances(graph.adj, [root], mask=members)[0])
-        if (members & ~reach).any():
+        lab = _labels(graph, members)
+        if (members & (lab != lab[root])).any():
             bad.append(c)
     return bad
 
@@ -181,13 +197,13 @@ def integer_cuts(
         if not members.any():
             continue
         allowed = graph.x[:, c] >= 0
-        lab = component_labels(graph.adj, members)
+        lab = _labels(graph, members)
         root_lab = lab[root] if members[root] else -2
         for p in np.unique(lab[members]).tolist():
             if p == root_lab:
                 continue
             piece = np.flatnonzero(lab == p)
-            sep = minimal_separator(graph.adj, piece, root, allowed)
+            sep = minimal_separator(graph, piece, root, allowed)
             if sep is None:  # root next to the piece but unassigned (free centres): y_c = 0
                 continue
             rows.extend(_rows(graph.x, c, piece, sep, per_piece))
@@ -235,12 +251,12 @@ def fractional_cuts(
         for t in thresholds:
             members = col > t + 1e-9
             members[root] = True
-            lab = component_labels(graph.adj, members)
+            lab = _labels(graph, members)
             for p in np.unique(lab[members]).tolist():
                 if p == lab[root]:
                     continue
                 piece = np.flatnonzero(lab == p)
-                sep = minimal_separator(graph.adj, piece, root, allowed)
+                sep = minimal_separator(graph, piece, root, allowed)
                 if sep is None:
                     continue
                 rhs = float(col[sep].sum())
@@ -252,46 +268,64 @@ def fractional_cuts(
             cand = np.flatnonzero((col > eps) & ~covered & allowed)
             cand = cand[cand != root]
             cand = cand[np.argsort(-col[cand], kind="stable")][:flows_per_column]
+            if len(cand) and c not in graph.cache:
+                graph.cache[c] = _split_graph(graph.adj, allowed)
             for i in cand.tolist():
-                sep = _min_vertex_cut(graph.adj, col, allowed, int(i), root)
+                sep = _min_vertex_cut(graph.adj, col, allowed, int(i), root, graph.cache.get(c))
                 if sep is not None and col[i] > col[sep].sum() + eps:
                     rows.extend(_rows(graph.x, c, np.array([i]), sep, 1))
     return rows
 
 
+def _split_graph(adj: sparse.csr_array, allowed: np.ndarray) -> tuple[sparse.csr_array, np.ndarray]:
+    """Node-split digraph of the allowed units and, per CSR slot, its arc (``v < n``: node arc)."""
+    n = adj.shape[0]
+    coo = adj.tocoo()
+    ok = allowed[coo.row] & allowed[coo.col]
+    nodes = np.flatnonzero(allowed)
+    tails = np.concatenate([nodes, coo.row[ok] + n])
+    heads = np.concatenate([nodes + n, coo.col[ok]])
+    # arc id per slot: node arcs carry the unit, edge arcs -1
+    arc = np.concatenate([nodes, np.full(int(ok.sum()), -1)])
+    ids = np.arange(1, len(tails) + 1, dtype=np.int32)
+    g = sparse.csr_array((ids, (tails, heads)), shape=(2 * n, 2 * n))
+    g.sort_indices()
+    return g, arc[g.data - 1]
+
+
 def _min_vertex_cut(
-    adj: sparse.csr_array, col: np.ndarray, allowed: np.ndarray, i: int, root: int
+    adj: sparse.csr_array,
+    col: np.ndarray,
+    allowed: np.ndarray,
+    i: int,
+    root: int,
+    template: tuple[sparse.csr_array, np.ndarray] | None = None,
 ) -> np.ndarray | None:
     """Minimum-capacity vertex set separating ``i`` from ``root`` (node capacities ``col``).
 
     Node-split graph: ``v_in -> v_out`` with capacity ``col[v]`` (``i`` and ``root``
-    unbounded), ``u_out -> v_in`` unbounded for every edge inside the allowed units.
+    unbounded), ``u_out -> v_in`` unbounded for every edge inside the allowed units
+    (``template`` from :func:`_split_graph`, rebuilt when not given).
     Returns ``None`` when ``i`` is next to ``root``.
     """
     n = adj.shape[0]
-    big = min(_FLOW_SCALE * (n + 1), 2**31 - 1)
-    coo = adj.tocoo()
-    ok = allowed[coo.row] & allowed[coo.col]
-    u, v = coo.row[ok], coo.col[ok]
-    if ((u == i) & (v == root)).any():
+    if root in set(adj.indices[adj.indptr[i] : adj.indptr[i + 1]].tolist()):
         return None
+    g0, arc = template if template is not None else _split_graph(adj, allowed)
+    big = min(_FLOW_SCALE * (n + 1), 2**31 - 1)
     cap = np.round(np.clip(col, 0.0, 1.0) * _FLOW_SCALE).astype(np.int64)
     cap[[i, root]] = big
-    nodes = np.flatnonzero(allowed)
-    tails = np.concatenate([nodes, u + n])
-    heads = np.concatenate([nodes + n, v])
-    caps = np.concatenate([cap[nodes], np.full(len(u), big, dtype=np.int64)])
-    g = sparse.csr_array((caps.astype(np.int32), (tails, heads)), shape=(2 * n, 2 * n))
-    g.sum_duplicates()
+    g = g0.copy()
+    g.data = np.where(arc >= 0, cap[np.clip(arc, 0, None)], big).astype(np.int32)
     res = csgraph.maximum_flow(g, i + n, root)
     if res.flow_value >= big:
         return None
     # source side of the minimum cut: reachable from i_out in the residual graph
-    flow = res.flow.tocsr() if hasattr(res.flow, "tocsr") else sparse.csr_array(res.flow)
-    resid = (g - flow).tocsr()
-    resid.data = np.where(resid.data > 0, resid.data, 0)
+    resid = sparse.csr_array(g - res.flow)
+    resid.data = np.maximum(resid.data, 0)
     resid.eliminate_zeros()
     reach = np.zeros(2 * n, dtype=bool)
     reach[csgraph.breadth_first_order(resid, i + n, directed=True, return_predecessors=False)] = True
+    nodes = np.flatnonzero(allowed)
     cut = nodes[reach[nodes] & ~reach[nodes + n]]
     return cut[(cut != i) & (cut != root)].astype(np.int64)

@@ -50,6 +50,8 @@ from ..milp.backends import RawResult as _Raw
 from ..milp.backends import proven as _proven
 from ..milp.backends import run_cbc as _run_cbc
 from ..milp.backends import run_highs as _run_highs
+from ..milp.backends.scip import run_scip as _run_scip
+from ..milp.connectivity_handler import ConnectivityGraph, connectivity_graph
 from ..milp.contiguity import cut_rows, free_cut_rows, free_units, neighbor_rows, repair_free
 from ..milp.model import MilpModel, allowed_mask, build_model, start_vector
 from ..plan.alignment import Alignment, SolveReport
@@ -61,7 +63,7 @@ __all__ = ["SOLVERS", "diagnose", "optimize", "precheck", "solve_model"]
 
 logger = logging.getLogger(__name__)
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "scip")
 
 
 def solve_model(
@@ -73,16 +75,22 @@ def solve_model(
     threads: int = 1,
     seed: int = 0,
     start: np.ndarray | None = None,
+    connectivity: ConnectivityGraph | None = None,
 ) -> _Raw:
-    """Solve a :class:`~territory_opt.milp.model.MilpModel` with ``"highs"`` or ``"cbc"``.
+    """Solve a :class:`~territory_opt.milp.model.MilpModel` with ``"highs"``, ``"cbc"`` or ``"scip"``.
+
+    ``connectivity`` (SCIP only) enforces connected territories inside the search tree.
 
     Returns a private record with ``status``, ``values``, ``objective``, ``bound``,
     ``gap``, ``seconds`` and ``message``; :func:`optimize` is the public entry point.
     """
     name = _solver_name(solver)
-    run = _run_highs if name == "highs" else _run_cbc
+    run = {"highs": _run_highs, "cbc": _run_cbc, "scip": _run_scip}[name]
+    extra = {} if connectivity is None else {"connectivity": connectivity}
     try:
-        raw = run(model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start)
+        raw = run(
+            model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start, **extra
+        )
     except SolverError:
         raise
     except Exception as exc:  # a crash inside the solver or its wrapper
@@ -147,7 +155,7 @@ def _solver_name(solver: str) -> str:
                     "settings",
                     f"solver={solver!r}",
                     f"unknown solver {solver!r}.",
-                    "use 'highs' (default) or 'cbc'.",
+                    "use 'highs' (default), 'cbc' or 'scip' (pip install 'territory-opt[scip]').",
                 )
             ]
         )
@@ -592,6 +600,12 @@ def _solve_plain(
         free = free_units(model)
         model = model.with_rows(neighbor_rows(problem, model.x, free))
     sv = _start_for(problem, model, start)
+    if problem.contiguity == "cuts" and solver == "scip":  # connectivity cuts inside SCIP's tree
+        raw = solve_model(
+            model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=sv,
+            connectivity=connectivity_graph(problem, model),
+        )  # fmt: skip
+        return raw, model, (_decode(model, raw.values) if raw.values is not None else None)
     first_gap = gap
     first_limit = time_limit
     if problem.contiguity == "cuts" and sv is not None and model.max_violation(sv) <= 1e-6:
@@ -796,8 +810,10 @@ def optimize(
     Parameters
     ----------
     problem : TerritoryProblem
-    solver : {"highs", "cbc"}
-        HiGHS (default, faster on our benchmarks) or PuLP's bundled CBC.
+    solver : {"highs", "cbc", "scip"}
+        HiGHS (default, faster on our benchmarks), PuLP's bundled CBC, or SCIP (optional
+        extra ``territory-opt[scip]``; with ``contiguity="cuts"`` it separates the
+        connectivity cuts inside its branch-and-bound tree instead of the outer cut loop).
     time_limit : float
         Wall-clock seconds for the whole call (heuristic + solves), approximately.
     gap : float

@@ -191,7 +191,15 @@ def _handler_class() -> type:
             return {"result": SCIP_RESULT.CUTOFF if fixed else SCIP_RESULT.SOLVELP}
 
         def conssepalp(self, constraints: list[Any], nusefulconss: int) -> dict[str, Any]:
-            rows = fractional_cuts(self.graph, self._values(None))
+            # the max-flow separation at the root node only: in the tree its cost (Python
+            # per node) outweighs the bound it adds; the support pieces are cheap
+            root = self.model.getDepth() == 0
+            rows = fractional_cuts(
+                self.graph,
+                self._values(None),
+                thresholds=(0.0, 0.5) if root else (0.5,),
+                flows_per_column=3 if root else 0,
+            )
             if not rows:
                 return {"result": SCIP_RESULT.DIDNOTFIND}
             self.n_sepa += len(rows)
