@@ -43,9 +43,9 @@ from .size_guard import (
 
 __all__ = [
     "BYTES_PER",
-    "ConnectivityGraph",
     "EXACT_MODES",
     "WARN_FRACTION",
+    "ConnectivityGraph",
     "MilpModel",
     "ModelSize",
     "ModelTooLargeError",

@@ -171,9 +171,7 @@ def disconnected_columns(graph: ConnectivityGraph, values: np.ndarray) -> list[i
     return bad
 
 
-def integer_cuts(
-    graph: ConnectivityGraph, values: np.ndarray, *, per_piece: int = 20
-) -> list[Row]:
+def integer_cuts(graph: ConnectivityGraph, values: np.ndarray, *, per_piece: int = 20) -> list[Row]:
     """Violated minimal-separator cuts of an integer solution (empty iff it is connected).
 
     Parameters
@@ -325,7 +323,9 @@ def _min_vertex_cut(
     resid.data = np.maximum(resid.data, 0)
     resid.eliminate_zeros()
     reach = np.zeros(2 * n, dtype=bool)
-    reach[csgraph.breadth_first_order(resid, i + n, directed=True, return_predecessors=False)] = True
+    reach[csgraph.breadth_first_order(resid, i + n, directed=True, return_predecessors=False)] = (
+        True
+    )
     nodes = np.flatnonzero(allowed)
     cut = nodes[reach[nodes] & ~reach[nodes + n]]
     return cut[(cut != i) & (cut != root)].astype(np.int64)

@@ -131,7 +131,7 @@ def _handler_class() -> type:
             """Add rows as global cuts; (any added, infeasible)."""
             tv = self._tvars()
             added = infeasible = False
-            for idx, val, lo, hi in rows:
+            for idx, val, _lo, hi in rows:
                 row = self.model.createEmptyRowUnspec(
                     "conn", lhs=None, rhs=float(hi), local=False, removable=True
                 )
@@ -206,9 +206,7 @@ def _handler_class() -> type:
             _, infeasible = self._add(rows, force=False)
             return {"result": SCIP_RESULT.CUTOFF if infeasible else SCIP_RESULT.SEPARATED}
 
-        def conslock(
-            self, constraint: Any, locktype: int, nlockspos: int, nlocksneg: int
-        ) -> None:
+        def conslock(self, constraint: Any, locktype: int, nlockspos: int, nlocksneg: int) -> None:
             both = nlockspos + nlocksneg
             original = constraint.isOriginal()
             for j in self.cols.tolist():
