@@ -155,7 +155,7 @@ def _solver_name(solver: str) -> str:
                     "settings",
                     f"solver={solver!r}",
                     f"unknown solver {solver!r}.",
-                    "use 'highs' (default), 'cbc' or 'scip' (pip install 'territory-opt[scip]').",
+                    "use 'highs' (default) or 'cbc', or 'scip' (pip install 'territory-opt[scip]').",
                 )
             ]
         )
