@@ -1003,9 +1003,15 @@ def optimize(
                 eps = 1e-6 * max(1.0, abs(zc))
                 m2 = model.with_objective(second, bound_parts={main: zc + eps})
                 left = max(time_limit - (time.perf_counter() - t0), 1.0)
-                raw2 = solve_model(
-                    m2, name, time_limit=left, gap=0.0, threads=threads, seed=seed, start=raw.values
+                conn = (  # SCIP keeps the tie-break's plan connected too
+                    connectivity_graph(problem, m2)
+                    if name == "scip" and problem.contiguity == "cuts"
+                    else None
                 )
+                raw2 = solve_model(
+                    m2, name, time_limit=left, gap=0.0, threads=threads, seed=seed,
+                    start=raw.values, connectivity=conn,
+                )  # fmt: skip
                 if raw2.values is not None:
                     asg = _decode(m2, raw2.values)
                     notes.append(f"tie-break on {second}: {raw2.status}")
