@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[maps,data,dev,cluster]"
+	$(BIN)/python -m pip install --quiet -e ".[maps,data,dev,cluster,scip]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path("out"))
     parser.add_argument("--time-limit", type=float, default=120.0)
-    parser.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    parser.add_argument("--solver", default="highs", choices=["highs", "cbc", "scip"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     logging.getLogger("territory_opt").setLevel(logging.WARNING)

@@ -297,8 +297,10 @@ def objective_settings(value: str, units: pd.DataFrame) -> dict[str, Any]:
 
 def solver_settings(solve: SolveOptions) -> dict[str, Any]:
     """Keyword arguments of :func:`territory_opt.solve.pipeline.optimize` named by the options."""
-    if solve.solver not in ("highs", "cbc"):
-        raise _fail(f"--solver {solve.solver}", "unknown solver.", "choose highs or cbc.")
+    if solve.solver not in ("highs", "cbc", "scip"):
+        raise _fail(
+            f"--solver {solve.solver}", "unknown solver.", "choose highs, cbc or scip (extra)."
+        )
     if solve.time_limit <= 0:
         raise _fail(f"--time-limit {solve.time_limit:g}", "must be > 0 seconds.", "e.g. 60.")
     return {

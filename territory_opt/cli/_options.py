@@ -95,7 +95,9 @@ class SolveOptions:
         str | None,
         typer.Option(help="Disruption budget: a number of accounts (300) or a share (10%)."),
     ] = None
-    solver: Annotated[str, typer.Option(help="highs or cbc.")] = "highs"
+    solver: Annotated[
+        str, typer.Option(help="highs, cbc, or scip (branch-and-cut; extra 'scip').")
+    ] = "highs"
     time_limit: Annotated[float, typer.Option(help="Seconds (an outer cap).")] = 60.0
     gap: Annotated[float, typer.Option(help="Relative gap to stop at (0 asks for a proof).")] = (
         0.005

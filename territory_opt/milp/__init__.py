@@ -3,6 +3,14 @@
 May import: ``problem``, ``graph``, ``data``, ``exceptions``.
 """
 
+from .connectivity_handler import (
+    ConnectivityGraph,
+    connectivity_graph,
+    disconnected_columns,
+    fractional_cuts,
+    integer_cuts,
+    minimal_separator,
+)
 from .contiguity import (
     EXACT_MODES,
     add_flow,
@@ -37,6 +45,7 @@ __all__ = [
     "BYTES_PER",
     "EXACT_MODES",
     "WARN_FRACTION",
+    "ConnectivityGraph",
     "MilpModel",
     "ModelSize",
     "ModelTooLargeError",
@@ -46,13 +55,18 @@ __all__ = [
     "available_memory",
     "build_model",
     "check_model_size",
+    "connectivity_graph",
     "cut_rows",
+    "disconnected_columns",
     "disconnected_parts",
     "estimate_model_size",
     "flow_start",
+    "fractional_cuts",
     "free_cut_rows",
     "free_units",
+    "integer_cuts",
     "is_contiguous",
+    "minimal_separator",
     "neighbor_rows",
     "repair_free",
     "sp_rows",

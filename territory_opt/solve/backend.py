@@ -15,6 +15,8 @@ from ..exceptions import Problem, SolverError, ValidationError
 from ..milp.backends import RawResult as _Raw
 from ..milp.backends import run_cbc as _run_cbc
 from ..milp.backends import run_highs as _run_highs
+from ..milp.backends.scip import run_scip as _run_scip
+from ..milp.connectivity_handler import ConnectivityGraph
 from ..milp.model import MilpModel, start_vector
 from ..problem.territory_problem import TerritoryProblem
 
@@ -22,7 +24,7 @@ __all__ = ["SOLVERS", "solve_model"]
 
 logger = logging.getLogger("territory_opt.solve.pipeline")
 
-SOLVERS = ("highs", "cbc")
+SOLVERS = ("highs", "cbc", "scip")
 
 
 def solve_model(
@@ -34,16 +36,22 @@ def solve_model(
     threads: int = 1,
     seed: int = 0,
     start: np.ndarray | None = None,
+    connectivity: ConnectivityGraph | None = None,
 ) -> _Raw:
-    """Solve a :class:`~territory_opt.milp.model.MilpModel` with ``"highs"`` or ``"cbc"``.
+    """Solve a :class:`~territory_opt.milp.model.MilpModel` with ``"highs"``, ``"cbc"`` or ``"scip"``.
+
+    ``connectivity`` (SCIP only) enforces connected territories inside the search tree.
 
     Returns a private record with ``status``, ``values``, ``objective``, ``bound``,
     ``gap``, ``seconds`` and ``message``; :func:`optimize` is the public entry point.
     """
     name = _solver_name(solver)
-    run = _run_highs if name == "highs" else _run_cbc
+    run = {"highs": _run_highs, "cbc": _run_cbc, "scip": _run_scip}[name]
+    extra = {} if connectivity is None else {"connectivity": connectivity}
     try:
-        raw = run(model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start)
+        raw = run(
+            model, time_limit=time_limit, gap=gap, threads=threads, seed=seed, start=start, **extra
+        )
     except SolverError:
         raise
     except Exception as exc:  # a crash inside the solver or its wrapper
@@ -108,7 +116,7 @@ def _solver_name(solver: str) -> str:
                     "settings",
                     f"solver={solver!r}",
                     f"unknown solver {solver!r}.",
-                    "use 'highs' (default) or 'cbc'.",
+                    "use 'highs' (default) or 'cbc', or 'scip' (pip install 'territory-opt[scip]').",
                 )
             ]
         )

@@ -61,7 +61,10 @@ def solve_with_cuts(
     ``start`` (a plan, column per unit) is the MIP start and, when it satisfies the model,
     the incumbent the rounds must beat.
     """
-    return _CutLoop(problem, model, start, budget).run()
+    loop = _CutLoop(problem, model, start, budget)
+    if budget.solver == "scip":  # connectivity cuts inside SCIP's own branch-and-bound tree
+        return loop.inside_the_tree()
+    return loop.run()
 
 
 class _CutLoop:
@@ -102,6 +105,18 @@ class _CutLoop:
             self.model, b.solver, time_limit=time_limit, gap=gap, threads=b.threads,
             seed=b.seed, start=start,
         )  # fmt: skip
+
+    def inside_the_tree(self) -> tuple[_Raw, MilpModel, np.ndarray | None]:
+        """One SCIP solve whose constraint handler separates the connectivity cuts."""
+        from ..milp.connectivity_handler import connectivity_graph
+
+        b = self.budget
+        raw = solve_model(
+            self.model, b.solver, time_limit=b.left(1.0), gap=b.gap, threads=b.threads,
+            seed=b.seed, start=self.sv, connectivity=connectivity_graph(self.problem, self.model),
+        )  # fmt: skip
+        plan = _decode(self.model, raw.values) if raw.values is not None else None
+        return raw, self.model, plan
 
     def run(self) -> tuple[_Raw, MilpModel, np.ndarray | None]:
         """Solve, cut, re-solve until connected, proven, stalled or out of time."""

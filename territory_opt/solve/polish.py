@@ -118,9 +118,14 @@ def _tie_break(
     main = "cost" if problem.objective == "cost" else "disruption"
     eps = 1e-6 * max(1.0, abs(zc))
     m2 = model.with_objective(second, bound_parts={main: zc + eps})
+    conn = None
+    if budget.solver == "scip" and problem.contiguity == "cuts":  # keep the tie-break connected
+        from ..milp.connectivity_handler import connectivity_graph
+
+        conn = connectivity_graph(problem, m2)
     raw2 = solve_model(
         m2, budget.solver, time_limit=budget.left(1.0), gap=0.0, threads=budget.threads,
-        seed=budget.seed, start=raw.values,
+        seed=budget.seed, start=raw.values, connectivity=conn,
     )  # fmt: skip
     if raw2.values is None:
         return raw, None, None

@@ -1,4 +1,4 @@
-"""MILP back-ends: one HiGHS and one CBC driver, each returning a :class:`RawResult`.
+"""MILP back-ends: HiGHS, CBC and SCIP (optional) drivers, each returning a :class:`RawResult`.
 
 May import: ``milp``'s model, ``exceptions``.
 """
@@ -13,17 +13,22 @@ from .highs import (
     reset_scheduler,
     run_highs,
 )
+from .scip import INSTALL_SCIP, import_pyscipopt, run_scip, scip_available
 
 __all__ = [
     "INSTALL_CBC",
     "INSTALL_HIGHS",
+    "INSTALL_SCIP",
     "OPT_GAP",
     "RawResult",
     "import_highspy",
+    "import_pyscipopt",
     "new_highs",
     "proven",
     "quiet_stdout",
     "reset_scheduler",
     "run_cbc",
     "run_highs",
+    "run_scip",
+    "scip_available",
 ]
