@@ -24,7 +24,7 @@
         var c = L.control({position: 'topleft'});
         c.onAdd = function () {
             var div = L.DomUtil.create('div', 'leaflet-bar tom-lasso-bar');
-            div.innerHTML = '<a href="#" role="button" class="tom-lasso-btn" title="Lasso: draw around communes to move them together (or Alt+drag)">\u2b2d Lasso</a>';
+            div.innerHTML = '<a href="#" role="button" class="tom-lasso-toggle" title="Lasso: draw around communes to move them together (or Alt+drag)">Lasso</a>';
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.on(div.firstChild, 'click', function (ev) { L.DomEvent.stop(ev); self.setLasso(!self.lassoOn); });
             return div;
