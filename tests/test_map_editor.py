@@ -8,6 +8,7 @@ table with values computed here from the data.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from pathlib import Path
@@ -304,13 +305,15 @@ def test_orientation_departements_towns_title(normandie: DemoDataset, tmp_path: 
     assert "tom-small-territory" in page
 
 
-def lasso_path(cx: float, cy: float, r_out: float, r_in: float, n: int = 10) -> list[tuple[int, int]]:
+def lasso_path(
+    cx: float, cy: float, r_out: float, r_in: float, n: int = 10
+) -> list[tuple[int, int]]:
     """A star (non-convex: the ray casting must handle the notches) around (cx, cy), in px."""
     pts = []
     for k in range(2 * n):
         r = r_out if k % 2 == 0 else r_in
         a = np.pi * k / n
-        pts.append((int(round(cx + r * np.cos(a))), int(round(cy + r * np.sin(a)))))
+        pts.append((round(cx + r * np.cos(a)), round(cy + r * np.sin(a))))
     return pts
 
 
@@ -348,7 +351,7 @@ def test_lasso_moves_the_communes_inside_in_chromium(
     box = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
     path = lasso_path(xy[0], xy[1], 110, 45)
     chain = ActionChains(browser).move_to_element_with_offset(box, *path[0]).click_and_hold()
-    for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
         chain = chain.move_by_offset(x1 - x0, y1 - y0)
     chain.release().perform()
     time.sleep(0.3)
@@ -408,7 +411,7 @@ def test_lasso_moves_the_communes_inside_in_chromium(
     time.sleep(0.3)
     chain = ActionChains(browser).move_to_element_with_offset(box, *path[0]).key_down(Keys.ALT)
     chain = chain.click_and_hold()
-    for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
         chain = chain.move_by_offset(x1 - x0, y1 - y0)
     chain.release().key_up(Keys.ALT).perform()
     time.sleep(0.3)
