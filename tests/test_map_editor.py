@@ -8,6 +8,7 @@ table with values computed here from the data.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from pathlib import Path
@@ -302,3 +303,123 @@ def test_orientation_departements_towns_title(normandie: DemoDataset, tmp_path: 
     assert "Scenario B: Pont-Audemer to Alice" in page and "tom-title" in page
     # a city territory (Alice, 13 communes around Rouen) gets a ring at its home
     assert "tom-small-territory" in page
+
+
+def lasso_path(
+    cx: float, cy: float, r_out: float, r_in: float, n: int = 10
+) -> list[tuple[int, int]]:
+    """A star (non-convex: the ray casting must handle the notches) around (cx, cy), in px."""
+    pts = []
+    for k in range(2 * n):
+        r = r_out if k % 2 == 0 else r_in
+        a = np.pi * k / n
+        pts.append((round(cx + r * np.cos(a)), round(cy + r * np.sin(a))))
+    return pts
+
+
+@needs_chromium
+def test_lasso_moves_the_communes_inside_in_chromium(
+    browser: Any, normandie: DemoDataset, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from shapely.geometry import Polygon
+
+    from territory_opt.graph.adjacency import adjacency_graph
+    from territory_opt.viz.editor import edit_map
+
+    u = normandie.units
+    plan = plan_of(normandie, u["current_rep"], normandie.reps)
+    G = adjacency_graph(u[["geometry"]], contiguity="queen", islands="bridge")
+    page = save_html(edit_map(plan, graph=G, tolerance=0.05), tmp_path / "edit.html")
+    open_map(browser, page, len(u))
+    a = plan.assignment
+    homes = set(normandie.reps["home"])
+    # centre the lasso on a border commune (not a home), so it catches two territories
+    centre, to = next((v, a[w]) for v, w in sorted(G.edges()) if a[v] != a[w] and v not in homes)
+    pt = u.geometry[centre].representative_point()
+    view = (
+        "var m = tomEditor.map; m.setView(arguments[0], 10, {animate: false});"
+        "m.panBy([m.getSize().x / 2 - 350, 0], {animate: false});"
+        "var p = m.latLngToContainerPoint(arguments[0]), s = m.getSize();"
+        "return [p.x - s.x / 2, p.y - s.y / 2];"
+    )
+    xy = browser.execute_script(view, [pt.y, pt.x])
+    time.sleep(0.3)
+    before = {m: cells(browser, f"{m}_pct") for m in ("workload", "potential")}
+    browser.find_element(By.CSS_SELECTOR, ".tom-lasso-toggle").click()
+    box = browser.find_element(By.CSS_SELECTOR, ".leaflet-container")
+    path = lasso_path(xy[0], xy[1], 110, 45)
+    chain = ActionChains(browser).move_to_element_with_offset(box, *path[0]).click_and_hold()
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
+        chain = chain.move_by_offset(x1 - x0, y1 - y0)
+    chain.release().perform()
+    time.sleep(0.3)
+    browser.save_screenshot(str(tmp_path / "lasso_chooser.png"))
+
+    poly = browser.execute_script("return tomEditor.lastLasso()")
+    assert poly is not None and len(poly) >= len(path) - 1
+    shape = Polygon([(lon, lat) for lat, lon in poly])
+    assert shape.is_valid and shape.area > 0
+    points = gpd.GeoSeries(u.geometry, crs=u.crs).to_crs("EPSG:4326").representative_point()
+    inside = {v for v, p in points.items() if shape.contains(p)}
+    # 1e-4° (~10 m) from the drawn line: the page rounds points to 1e-5°, leave those out
+    near = {v for v, p in points.items() if shape.exterior.distance(p) < 1e-4}
+    assert 3 <= len(inside) <= 60, len(inside)
+    assert len({a[v] for v in inside}) >= 2  # the lasso spans a territory border
+    title = browser.find_element(By.CSS_SELECTOR, ".tom-chooser b").text
+    assert title == f"{len(inside)} units"
+    browser.find_element(
+        By.CSS_SELECTOR, f'.tom-chooser button[data-rep="{normandie.reps.index.get_loc(to)}"]'
+    ).click()
+    time.sleep(0.3)
+    browser.save_screenshot(str(tmp_path / "lasso_moved.png"))
+
+    after = pd.Series(browser.execute_script("return tomEditor.assignment()")).reindex(a.index)
+    moved = set(after.index[after != a.astype(str)])
+    expected = {v for v in inside if a[v] != to}
+    assert moved - near == expected - near
+    assert (after[list(inside - near)] == str(to)).all()
+    fte = normandie.reps["fte"].astype(float)
+    for m in ("workload", "potential"):
+        now = cells(browser, f"{m}_pct")
+        for r in normandie.reps.index:
+            share = float(fte[r] / fte.sum()) * float(u[m].sum())
+            gain = float(u.loc[list(moved), m].sum()) if r == to else 0.0
+            loss = float(u.loc[[v for v in moved if a[v] == r], m].sum())
+            assert now[r] == pytest.approx(before[m][r] + 100 * (gain - loss) / share, abs=1e-6)
+    assert browser.execute_script("return tomEditor.table().changed_units") == len(moved)
+
+    # one undo step for the whole lasso move
+    browser.find_element(By.CSS_SELECTOR, '.tom-edit-summary button[data-act="undo"]').click()
+    time.sleep(0.2)
+    for m in ("workload", "potential"):
+        assert cells(browser, f"{m}_pct") == pytest.approx(before[m], abs=1e-9)
+    assert browser.execute_script("return tomEditor.table().changed_units") == 0
+    assert not browser.find_element(
+        By.CSS_SELECTOR, '.tom-edit-summary button[data-act="undo"]'
+    ).is_enabled()
+
+    # Alt+drag with the lasso toggled off: the same line (the map did not pan under the
+    # drag; the popup may pan it afterwards) and the same selection
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element(By.CSS_SELECTOR, ".tom-lasso-toggle").click()
+    assert browser.execute_script("return tomEditor.lassoOn") is False
+    again_xy = browser.execute_script(view, [pt.y, pt.x])  # the first lasso's view, ±1 px
+    assert again_xy == pytest.approx(xy, abs=1.01)
+    time.sleep(0.3)
+    chain = ActionChains(browser).move_to_element_with_offset(box, *path[0]).key_down(Keys.ALT)
+    chain = chain.click_and_hold()
+    for (x0, y0), (x1, y1) in itertools.pairwise(path):
+        chain = chain.move_by_offset(x1 - x0, y1 - y0)
+    chain.release().key_up(Keys.ALT).perform()
+    time.sleep(0.3)
+    again = browser.execute_script("return tomEditor.lastLasso()")
+    shape2 = Polygon([(lon, lat) for lat, lon in again])
+    n2 = sum(shape2.contains(p) for p in points)
+    assert browser.find_element(By.CSS_SELECTOR, ".tom-chooser b").text == f"{n2} units"
+    assert abs(n2 - len(inside)) <= 2
+    # at zoom 10 a pixel is ~0.0014° of longitude: a pan under the drag would shift tens of px
+    assert np.abs(np.array(again) - np.array(poly)).max() < 0.003
+    assert console_errors(browser) == []

@@ -4,9 +4,12 @@
 adds an editor written in plain JavaScript (``viz/_editor/editor.js``, inlined in the
 page with the data; nothing is fetched). In the page:
 
-* click a commune, pick a rep in the popup (shift-click selects several first); the
-  commune takes the rep's colour and a dashed dark outline, and the plan's original
-  territory outlines turn dashed;
+* click a commune, pick a rep in the popup (shift-click selects several first), or
+  draw a lasso around several (the "Lasso" button, or Alt+drag): every unit whose
+  representative point lies inside the drawn line is selected, one popup moves them
+  all in one undo step (``viz/_editor/lasso.js``). A moved commune takes the rep's
+  colour and a dashed dark outline, and the plan's original territory outlines turn
+  dashed;
 * the per-territory table (units, accounts, each balance measure in % of the
   FTE-weighted target, accounts changing rep against the baseline, km from home) and
   the "baseline → edited" box (units and accounts changing rep, balance ranges) are
@@ -18,7 +21,9 @@ page with the data; nothing is fetched). In the page:
   rep_col="rep"``) as a start plan, locks or a plan to report.
 
 The page's JavaScript API, for tests and scripting: ``tomEditor.move(unit, rep)``,
-``.undo()``, ``.redo()``, ``.reset()``, ``.csv()``, ``.table()``, ``.assignment()``.
+``.undo()``, ``.redo()``, ``.reset()``, ``.csv()``, ``.table()``, ``.assignment()``,
+``.setLasso(on)``, ``.lassoSelect([[lat, lon], ...])`` (select the units inside a
+polygon), ``.lastLasso()`` (the last lasso polygon, ``[[lat, lon], ...]``).
 """
 
 from __future__ import annotations
@@ -67,17 +72,27 @@ def _value(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _points(ids: list[Hashable], geometry: gpd.GeoSeries | None) -> gpd.GeoSeries | None:
+    """Each unit's representative point in lat/lon (EPSG:4326), in ``ids`` order."""
+    if geometry is None:
+        return None
+    return geometry.reindex(ids).to_crs("EPSG:4326").representative_point()
+
+
+def _latlon(p: Any) -> list[float] | None:
+    return None if p is None or p.is_empty else [round(float(p.y), 5), round(float(p.x), 5)]
+
+
 def _distances(
-    alignment: Alignment, ids: list[Hashable], reps: list[Hashable], geometry: gpd.GeoSeries | None
+    alignment: Alignment, ids: list[Hashable], reps: list[Hashable], pts: gpd.GeoSeries | None
 ) -> dict[str, Any]:
-    """Road (given) or straight-line distances from home, whichever the plan knows."""
+    """Road (given) or straight-line distances from home (from ``pts``), whichever the plan knows."""
     if alignment.distance is not None:
         d = alignment.distance.reindex(index=ids, columns=reps).to_numpy(dtype=float)
         flat = [None if not math.isfinite(x) else round(float(x), 1) for x in d.ravel()]
         return {"dist": flat, "kmLabel": "km"}
-    if geometry is None or "home" not in alignment.reps.columns:
+    if pts is None or "home" not in alignment.reps.columns:
         return {}
-    pts = geometry.reindex(ids).to_crs("EPSG:4326").representative_point()
     homes = []
     for r in reps:
         h = alignment.reps.at[r, "home"]
@@ -85,8 +100,7 @@ def _distances(
         homes.append([round(float(pts[h].y), 4), round(float(pts[h].x), 4)] if ok else None)
     if all(h is None for h in homes):
         return {}
-    xy = [[round(float(p.y), 4), round(float(p.x), 4)] for p in pts]
-    return {"xy": xy, "homes": homes, "kmLabel": "km (crow)"}
+    return {"homes": homes, "kmLabel": "km (crow)"}
 
 
 def editor_payload(
@@ -158,7 +172,7 @@ def editor_payload(
         m: (measure_labels or {}).get(m, _LABELS.get(m, m.replace("_", " ").capitalize()))
         for m in num
     }
-    geometry = alignment.units.geometry if alignment.units is not None else None
+    pts = _points(ids, alignment.units.geometry if alignment.units is not None else None)
     return {
         "ids": [str(u) for u in ids],
         "names": [
@@ -183,7 +197,9 @@ def editor_payload(
         "baseLabel": baseline_label,
         "tolerance": tolerance,
         "filename": filename,
-        **_distances(alignment, ids, reps, geometry),
+        # one representative point per unit, [lat, lon]: the lasso's hit test, crow km
+        "pts": [] if pts is None else [_latlon(p) for p in pts],
+        **_distances(alignment, ids, reps, pts),
     }
 
 
@@ -206,9 +222,9 @@ def add_editor(m: folium.Map, payload: Mapping[str, Any]) -> folium.Map:
     root.header.add_child(
         Element("<style>" + _asset("editor.css") + "</style>"), name="tom_editor_css"
     )
+    js = _asset("editor.js") + "\n" + _asset("lasso.js")
     root.header.add_child(
-        Element("<script>" + _asset("editor.js").replace("</", "<\\/") + "</script>"),
-        name="tom_editor_js",
+        Element("<script>" + js.replace("</", "<\\/") + "</script>"), name="tom_editor_js"
     )
     JsScript(
         "window.TOM_EDIT = "

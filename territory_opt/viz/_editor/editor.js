@@ -35,6 +35,7 @@
         this.panel = this.control('bottomright', 'tom-box tom-editor', '');
         this.summary = this.control('bottomleft', 'tom-box tom-edit-summary', '');
         this.update([]);
+        if (this.initLasso) { this.initLasso(); }
     }
 
     TomEditor.prototype.control = function (position, cls, inner) {
@@ -52,7 +53,7 @@
 
     /* ------------------------------------------------------------------ moves */
     TomEditor.prototype.onClick = function (k, e) {
-        var self = this, D = this.D;
+        if (this.lassoing || (this.lassoEnded && Date.now() - this.lassoEnded < 400)) { return; }
         if (e.originalEvent && e.originalEvent.shiftKey) {
             var at = this.selection.indexOf(k);
             if (at >= 0) { this.selection.splice(at, 1); } else { this.selection.push(k); }
@@ -60,7 +61,12 @@
             return;
         }
         if (this.selection.indexOf(k) < 0) { this.clearSelection(); this.selection.push(k); this.paint(k); }
-        var units = this.selection.slice();
+        this.openChooser(this.selection.slice(), e.latlng);
+    };
+
+    TomEditor.prototype.openChooser = function (units, latlng, onClose) {
+        /* the rep chooser for one unit or a selection; one undo step for the whole move */
+        var self = this, D = this.D, k = units[0];
         var title = units.length === 1 ? '<b>' + esc(D.names[k]) + '</b> <span class="tom-muted">' + esc(D.ids[k]) + '</span>'
             : '<b>' + units.length + ' units</b>';
         var h = '<div class="tom-chooser">' + title + '<br>Move to:';
@@ -70,7 +76,7 @@
                 '<span class="tom-swatch" style="background:' + D.colors[r] + '"></span>' + esc(D.labels[r]) + '</button>';
         }
         h += '</div>';
-        var popup = L.popup({maxWidth: 260, className: 'tom-chooser-popup'}).setLatLng(e.latlng).setContent(h);
+        var popup = L.popup({maxWidth: 260, className: 'tom-chooser-popup'}).setLatLng(latlng).setContent(h);
         popup.openOn(this.map);
         var el = popup.getElement();
         Array.prototype.forEach.call(el.querySelectorAll('button[data-rep]'), function (b) {
@@ -80,7 +86,8 @@
                 self.map.closePopup(popup);
             });
         });
-        popup.on('remove', function () { self.clearSelection(); });
+        popup.on('remove', function () { self.clearSelection(); if (onClose) { onClose(); } });
+        return popup;
     };
 
     TomEditor.prototype.clearSelection = function () {
@@ -199,8 +206,8 @@
     TomEditor.prototype.km = function (i, r) {
         var D = this.D;
         if (D.dist) { var d = D.dist[i * D.reps.length + r]; return d === null ? null : d; }
-        if (!D.homes || D.homes[r] === null) { return null; }
-        var a = D.xy[i], b = D.homes[r], rad = Math.PI / 180;
+        if (!D.homes || D.homes[r] === null || !D.pts[i]) { return null; }
+        var a = D.pts[i], b = D.homes[r], rad = Math.PI / 180;
         var dlat = (b[0] - a[0]) * rad, dlon = (b[1] - a[1]) * rad;
         var h = Math.sin(dlat / 2) * Math.sin(dlat / 2) +
             Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dlon / 2) * Math.sin(dlon / 2);
@@ -233,7 +240,7 @@
             h += '</tr>';
         }
         h += '</table><div class="tom-muted">% of the FTE-weighted target' + (D.kmLabel ? '; km: max / mean from home' : '') +
-            '. Click a commune to move it (shift-click: select several).</div>';
+            '. Click a commune to move it (shift-click: select several; Lasso or Alt+drag: draw around several).</div>';
         this.panel.innerHTML = h;
         this.renderSummary(f, pieces, step);
     };
