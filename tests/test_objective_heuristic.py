@@ -63,3 +63,43 @@ def test_directionless_objectives_reach_balance_on_normandy(normandy, mode) -> N
         acc = units["accounts"].to_numpy(dtype=float)
         changed = acc[labels != units["current_rep"].to_numpy()].sum()
         assert res.cost == pytest.approx(changed)
+
+
+def test_directionless_objective_is_searched_both_ways_and_the_better_plan_kept(monkeypatch):
+    """Shaped (balances Normandy) and unshaped (balances Brittany): the feasible one wins."""
+    import networkx as nx
+    import numpy as np
+    import pandas as pd
+
+    import territory_opt.solve.pipeline as pipeline
+    from territory_opt.heuristics import build
+    from territory_opt.problem import TerritoryProblem
+
+    G = nx.convert_node_labels_to_integers(nx.grid_2d_graph(4, 4), ordering="sorted")
+    meas = pd.DataFrame({"w": 1.0, "accounts": 1.0}, index=range(16))
+    reps = pd.DataFrame({"home": [0, 15], "fte": 1.0}, index=["A", "B"])
+    base = pd.Series(["A"] * 8 + ["B"] * 8, index=range(16))
+    p = TerritoryProblem.from_graph(
+        G, reps, measures=meas, balance={"w": 0.1}, baseline=base, objective="changes"
+    )
+    seen = []
+    real = build.build_plan
+
+    def spy(inst, **kw):
+        res = real(inst, **kw)
+        shaped = inst.shaping is not None
+        seen.append(shaped)
+        # pretend the shaped search failed: the unshaped plan must be the one returned
+        return (
+            res
+            if not shaped
+            else build.HeuristicResult(
+                res.assignment, False, 0.5, res.cost - 1, res.disruption, res.seconds
+            )
+        )
+
+    monkeypatch.setattr(build, "build_plan", spy)
+    asg, ok, msg = pipeline._heuristic_plan(p, seed=0, time_limit=2.0)
+    assert seen == [True, False]
+    assert ok and asg is not None and "feasible" in msg
+    assert np.all((asg == 0) == (base.to_numpy() == "A"))  # the current plan: no change needed
