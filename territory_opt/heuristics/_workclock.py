@@ -58,6 +58,9 @@ def capped_runs() -> int:
     return _CAPPED[0]
 
 
+_JUMP = 1e12  # added to a capped clock: every loop reading it sees its time is up
+
+
 def now() -> float:
     """The heuristics' clock: work-counted inside :func:`counted`, else the wall clock."""
     if not _ACTIVE:
@@ -67,7 +70,13 @@ def now() -> float:
     if not c.capped and time.perf_counter() > c.wall_cap:
         c.capped = True
         _CAPPED[0] += 1
-    return c.t + (1e12 if c.capped else 0.0)
+    return c.t + (_JUMP if c.capped else 0.0)
+
+
+def since(t0: float) -> float:
+    """Time spent since ``t0`` on the heuristics' clock, without the jump that ends a capped run."""
+    t = now() - t0
+    return t - _JUMP if t >= _JUMP else t
 
 
 def charge(iterations: int, nodes: int, size: int, nominal: float, timed_out: bool) -> None:

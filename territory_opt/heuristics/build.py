@@ -66,6 +66,7 @@ from scipy import sparse
 
 from ..graph.core import adjacency_matrix, component_labels, node_weighted_distances
 from . import _search as hs
+from . import _workclock
 from ._recom import lp_start, min_disruption_bound, recombine
 from ._shaping import BALANCE_WEIGHT, POLISH_WEIGHT, blend
 
@@ -966,7 +967,7 @@ def build_plan(
     assert search.best_a is not None
     a = search.best_a
     feasible, viol, cost, dis = _evaluate(inst, a)
-    seconds = hs.now() - t0
+    seconds = _workclock.since(t0)
     logger.info(
         "heuristic: feasible=%s max_violation=%.4g cost=%.6g in %.2fs (%d restarts)",
         feasible,
