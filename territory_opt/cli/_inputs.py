@@ -128,7 +128,6 @@ def load_inputs(opts: InputOptions) -> Inputs:
             f"--islands {opts.islands}", "unknown island policy.", "choose bridge, drop or raise."
         )
     units_path = opts.units_path
-    paths = [p for p in (units_path, opts.reps, opts.baseline, opts.accounts) if p is not None]
     accounts = None
     if opts.demo:
         from ..data.datasets import load_normandie
@@ -162,7 +161,7 @@ def load_inputs(opts: InputOptions) -> Inputs:
             accounts = read_accounts(opts.accounts, units)
             units = _measures_from_accounts(units, accounts)
     graph = adjacency_graph(units, contiguity=opts.adjacency, islands=opts.islands)  # type: ignore[arg-type]
-    return Inputs(units, reps, baseline, accounts, graph, paths)
+    return Inputs(units, reps, baseline, accounts, graph, opts.paths)
 
 
 def _measures_from_accounts(units: gpd.GeoDataFrame, accounts: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -80,6 +80,12 @@ class InputOptions:
         """The units file, given as the argument or as ``--units``."""
         return self.units or self.units_opt
 
+    @property
+    def paths(self) -> list[Path]:
+        """Every input file named (never overwritten by an output)."""
+        named = (self.units_path, self.reps, self.baseline, self.accounts)
+        return [p for p in named if p is not None]
+
 
 @dataclass(frozen=True)
 class SolveOptions:

@@ -81,7 +81,7 @@ def optimize(
     from ..studies.sharing import optimize_shared
 
     with errors_reported():
-        check_output_dir(out_dir, force=force, inputs=_paths(inputs))
+        check_output_dir(out_dir, force=force, inputs=inputs.paths)
         if share_dense not in ("auto", "yes", "no"):
             raise ValidationError(f"--share-dense {share_dense!r}: choose auto, yes or no.")
         data = load_inputs(inputs)
@@ -121,11 +121,3 @@ def optimize(
     if plan.report is not None and plan.report.status == "no_solution":
         console.print("[bold yellow]Time limit reached without a plan meeting every constraint.[/]")
         raise typer.Exit(EXIT_TIME)
-
-
-def _paths(inputs: InputOptions) -> list[Path]:
-    return [
-        p
-        for p in (inputs.units_path, inputs.reps, inputs.baseline, inputs.accounts)
-        if p is not None
-    ]

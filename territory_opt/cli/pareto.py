@@ -50,8 +50,7 @@ def pareto(
     from ..studies.scenarios import pareto_curve
 
     with errors_reported():
-        paths = [p for p in (inputs.units_path, inputs.reps, inputs.baseline) if p is not None]
-        check_output_file(out_file, inputs=paths, suffixes=(".csv", ".xlsx"))
+        check_output_file(out_file, inputs=inputs.paths, suffixes=(".csv", ".xlsx"))
         with live_progress("pareto", None) as progress:
             study, data, _ = study_from(inputs, solve, progress=progress)
             study = _soft(study)

@@ -72,7 +72,7 @@ def _run(
     mode, out_dir, force = what_if.mode, what_if.out_dir, what_if.force
     with errors_reported():
         if out_dir is not None:
-            check_output_dir(out_dir, force=force, inputs=_paths(inputs))
+            check_output_dir(out_dir, force=force, inputs=inputs.paths)
         if mode not in ("complete", "local"):
             raise ValidationError(f"--mode {mode!r}: choose complete or local.")
         with live_progress(f"whatif {action}", solve.time_limit) as progress:
@@ -121,14 +121,6 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _paths(inputs: InputOptions) -> list[Path]:
-    return [
-        p
-        for p in (inputs.units_path, inputs.reps, inputs.baseline, inputs.accounts)
-        if p is not None
-    ]
 
 
 @whatif_app.command("add-rep")
