@@ -1014,6 +1014,18 @@ def _merge(
     return tuple(out)
 
 
+def _tabu_and_repair(search: _Search, st: hs.State, stall: int) -> tuple[np.ndarray, float, float]:
+    """A tabu run; if it ends unbalanced, swap repair and polish from its best plan."""
+    a, v, c = search.tabu(st, stall)
+    if v > _TOL:
+        st.set_assignment(a, list(range(search.d.k)))
+        if search.swap_repair(st):
+            a, v, c = st.a.copy(), st.V, st.cost
+        if st.V <= _POLISH and search.polish(st):
+            a, v, c = st.a.copy(), st.V, st.cost
+    return a, v, c
+
+
 def _balance(
     search: _Search, st: hs.State, stall: int, flow: bool
 ) -> tuple[np.ndarray, float, float]:
@@ -1023,13 +1035,7 @@ def _balance(
     search.offer(st)
     if flow:
         search.flow_rounds(st)
-    run_a, run_v, run_c = search.tabu(st, stall)
-    if run_v > _TOL:
-        st.set_assignment(run_a, list(range(d.k)))
-        if search.swap_repair(st):
-            run_a, run_v, run_c = st.a.copy(), st.V, st.cost
-        if st.V <= _POLISH and search.polish(st):
-            run_a, run_v, run_c = st.a.copy(), st.V, st.cost
+    run_a, run_v, run_c = _tabu_and_repair(search, st, stall)
     # perturb from the run's best while balance is not reached
     kicks = 0
     while run_v > _TOL and kicks < 6 and search.left() > 0:
@@ -1038,13 +1044,7 @@ def _balance(
         search.kick(st, 3 + 2 * kicks)
         if flow:
             search.flow_rounds(st)
-        a2, v2, c2 = search.tabu(st, stall)
-        if v2 > _TOL:
-            st.set_assignment(a2, list(range(d.k)))
-            if search.swap_repair(st):
-                a2, v2, c2 = st.a.copy(), st.V, st.cost
-            if st.V <= _POLISH and search.polish(st):
-                a2, v2, c2 = st.a.copy(), st.V, st.cost
+        a2, v2, c2 = _tabu_and_repair(search, st, stall)
         if hs.better(v2, c2, run_v, run_c):
             run_a, run_v, run_c = a2, v2, c2
             kicks = 0
