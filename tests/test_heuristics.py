@@ -326,7 +326,7 @@ def test_polish_pairs_across_two_borders() -> None:
     """A mixed violation (over on one measure, under on the other) that only a pair of
     moves across two different borders fixes: x leaves R for B and y joins R from C."""
     from territory_opt.heuristics import _search as hs
-    from territory_opt.heuristics.build import _Search
+    from territory_opt.heuristics._local_search import _Search
 
     # units: 0 = R's centre, 1 = x, 2 = B's centre, 3 = y, 4 = C's centre
     neighbors = tuple(np.asarray(nb) for nb in ([1, 3], [0, 2], [1], [0, 4], [3]))

@@ -2,7 +2,7 @@
 
 :func:`plan_free_centres` alternates location and allocation, as a human planner would:
 
-1. seed centres with :func:`territory_opt.heuristics.build.choose_centres` (balanced
+1. seed centres with :func:`territory_opt.heuristics.centres.choose_centres` (balanced
    k-medoids on the graph);
 2. build a balanced contiguous plan around them (:func:`territory_opt.heuristics.build.build_plan`);
 3. move each centre to its territory's *medoid*, the candidate unit inside the territory
@@ -102,14 +102,15 @@ def plan_free_centres(
     time_limit : float
         Wall-clock seconds in all.
     seed_iterations : int
-        Medoid iterations of :func:`~territory_opt.heuristics.build.choose_centres` for the first
+        Medoid iterations of :func:`~territory_opt.heuristics.centres.choose_centres` for the first
         centres (its default 20 is slow on thousands of units).
 
     Returns
     -------
     FreeCentrePlan
     """
-    from ..heuristics.build import build_plan, choose_centres
+    from .build import build_plan
+    from .centres import choose_centres
 
     if not problem.free_centres:
         raise ValueError("plan_free_centres needs a free-centre problem (reps given as k).")

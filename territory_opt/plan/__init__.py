@@ -3,10 +3,7 @@
 May import: ``problem``, ``graph``, ``data``, ``exceptions``.
 """
 
-from .alignment import (
-    Alignment,
-    SolveReport,
-)
+from .alignment import Alignment
 from .evaluation import (
     PlanCheck,
     assignment_columns,
@@ -26,6 +23,7 @@ from .quality import (
     travel_summary,
     weighted_quantile,
 )
+from .report import SolveReport
 
 __all__ = [
     "QUALITY_LABELS",
