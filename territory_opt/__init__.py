@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 from . import _compat
 from .exceptions import (
     InfeasibleError,
-    Problem,
+    InputIssue,
     SolverError,
     TerritoryError,
     ValidationError,
+    _problem_alias,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
     from .data.io import read_accounts, read_assignment, read_table, read_units
     from .data.validate import validate_inputs
     from .graph.adjacency import adjacency_graph, components_report
-    from .plan.alignment import Alignment, SolveReport
+    from .plan.alignment import Alignment
+    from .plan.report import SolveReport
     from .problem.territory_problem import Balance, TerritoryProblem
     from .reports.export import export_plan
     from .reports.plan_file import read_plan
@@ -73,7 +75,7 @@ _LAZY: dict[str, str] = {
     "TerritoryProblem": "problem.territory_problem",
     "optimize": "solve.pipeline",
     "Alignment": "plan.alignment",
-    "SolveReport": "plan.alignment",
+    "SolveReport": "plan.report",
     "Study": "studies.scenarios",
     "add_rep": "studies.scenarios",
     "remove_rep": "studies.scenarios",
@@ -96,7 +98,7 @@ __all__ = [
     "Balance",
     "DemoDataset",
     "InfeasibleError",
-    "Problem",
+    "InputIssue",
     "SolveReport",
     "SolverError",
     "Study",
@@ -132,6 +134,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "Problem":  # deprecated name of InputIssue
+        return _problem_alias(__name__)
     if name in _LAZY:
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value

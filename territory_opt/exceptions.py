@@ -7,12 +7,14 @@ CLI or notebook can show them as a table.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "InfeasibleError",
-    "Problem",
+    "InputIssue",
     "SolverError",
     "TerritoryError",
     "ValidationError",
@@ -24,8 +26,10 @@ class TerritoryError(Exception):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One problem found in the input.
+class InputIssue:
+    """One problem found in the user's input (a record; not the optimisation problem).
+
+    Formerly ``Problem``; that name still works with a :class:`DeprecationWarning`.
 
     Parameters
     ----------
@@ -51,10 +55,10 @@ class Problem:
 class ValidationError(TerritoryError, ValueError):
     """The input is invalid; ``problems`` lists every problem found, each with its fix."""
 
-    def __init__(self, problems: Sequence[Problem] | str):
+    def __init__(self, problems: Sequence[InputIssue] | str):
         if isinstance(problems, str):
-            problems = [Problem("input", "-", problems, "see the message")]
-        self.problems: tuple[Problem, ...] = tuple(problems)
+            problems = [InputIssue("input", "-", problems, "see the message")]
+        self.problems: tuple[InputIssue, ...] = tuple(problems)
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in the input:"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
@@ -75,3 +79,20 @@ class InfeasibleError(TerritoryError, ValueError):
 
 class SolverError(TerritoryError, RuntimeError):
     """The solver is missing, crashed, or returned something unusable."""
+
+
+def _problem_alias(module: str) -> type[InputIssue]:
+    """``InputIssue`` for the deprecated name ``Problem``, with a :class:`DeprecationWarning`."""
+    warnings.warn(
+        f"{module}.Problem is deprecated, use {module}.InputIssue (the same record of "
+        "one problem found in the input).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return InputIssue
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Problem":
+        return _problem_alias(__name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ import networkx as nx
 import pandas as pd
 
 from ..data.io import read_accounts, read_assignment, read_table, read_units
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..problem.territory_problem import ContiguityMode
 from ._options import InputOptions, SolveOptions
 
@@ -61,7 +61,7 @@ class Inputs:
 
 
 def _fail(item: str, message: str, fix: str, where: str = "options") -> ValidationError:
-    return ValidationError([Problem(where, item, message, fix)])
+    return ValidationError([InputIssue(where, item, message, fix)])
 
 
 def _no_column(

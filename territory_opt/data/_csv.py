@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["read_csv_file"]
 
@@ -33,7 +33,7 @@ _NUMERIC_SHARE = 0.5
 
 
 def _problem(kind: str, where: str, message: str, fix: str) -> ValidationError:
-    return ValidationError([Problem(kind, where, message, fix)])
+    return ValidationError([InputIssue(kind, where, message, fix)])
 
 
 def _decode(raw: bytes, path: Path, encoding: str | None, kind: str) -> str:
@@ -131,7 +131,7 @@ def read_csv_file(
         columns are typed by pandas and columns of numbers written with a decimal comma
         or spaces between thousands become floats.
     kind : str
-        ``Problem.kind`` of the errors raised.
+        ``InputIssue.where`` of the errors raised.
 
     Returns
     -------

@@ -17,7 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["CoarseUnits", "aggregate_units", "expand_assignment"]
 
@@ -63,7 +63,7 @@ def aggregate_units(units: gpd.GeoDataFrame, by: str, measures: Iterable[str] = 
     if missing:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     f"column(s) {', '.join(map(repr, missing))}",
                     "not found.",

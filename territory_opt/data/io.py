@@ -24,7 +24,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._csv import read_csv_file
 
 __all__ = [
@@ -47,7 +47,7 @@ TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".parquet", *GEO_SUFFIXES)
 
 
 def _fail(path: Path, message: str, fix: str) -> ValidationError:
-    return ValidationError([Problem("file", str(path), message, fix)])
+    return ValidationError([InputIssue("file", str(path), message, fix)])
 
 
 def _check_file(path: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from .io import read_table
 
 __all__ = ["read_travel_matrix"]
@@ -69,13 +69,15 @@ def read_travel_matrix(
     p = Path(path)
     if p.suffix.lower() == ".parquet":
         if not p.exists():
-            raise ValidationError([Problem("file", str(p), "file not found.", "check the path.")])
+            raise ValidationError(
+                [InputIssue("file", str(p), "file not found.", "check the path.")]
+            )
         try:
             raw = pd.read_parquet(p)
         except ImportError as exc:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "file",
                         str(p),
                         "reading Parquet needs pyarrow.",
@@ -99,7 +101,7 @@ def read_travel_matrix(
         if v is None:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "file",
                         str(p),
                         f"long travel matrix ({u}, {r}) without a value column.",
@@ -120,7 +122,7 @@ def read_travel_matrix(
             pairs = [f"({a}, {b})" for a, b in long.loc[dup, ["unit", "rep"]].head(5).to_numpy()]
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "file",
                         f"{p}: (unit, rep) {', '.join(pairs)}",
                         f"{int(dup.sum())} pair(s) are given twice.",
@@ -159,7 +161,7 @@ def _check_numbers(
         ]
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "file",
                     f"{path}: (unit, rep) {', '.join(pairs)}",
                     f"{int(bad.sum())} value(s) are not numbers.",

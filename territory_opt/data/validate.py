@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["validate_inputs"]
 
@@ -32,12 +32,12 @@ def _ids(df: pd.DataFrame, col: str | None) -> pd.Series:
     return df[col] if col is not None else df.index.to_series(index=df.index)
 
 
-def _check_ids(kind: str, label: str, ids: pd.Series, problems: list[Problem]) -> None:
+def _check_ids(kind: str, label: str, ids: pd.Series, problems: list[InputIssue]) -> None:
     missing = ids.isna()
     if missing.any():
         rows = [str(i) for i in np.flatnonzero(missing.to_numpy())]
         problems.append(
-            Problem(
+            InputIssue(
                 kind,
                 f"{label} at row(s) {_listed(rows)}",
                 f"{int(missing.sum())} {kind} have no id.",
@@ -47,7 +47,7 @@ def _check_ids(kind: str, label: str, ids: pd.Series, problems: list[Problem]) -
     dup = ids[ids.duplicated(keep=False) & ~missing]
     if not dup.empty:
         problems.append(
-            Problem(
+            InputIssue(
                 kind,
                 f"{label} {_listed(sorted(dup.astype(str).unique()))}",
                 f"{dup.nunique()} id(s) appear more than once in {kind}.",
@@ -57,7 +57,7 @@ def _check_ids(kind: str, label: str, ids: pd.Series, problems: list[Problem]) -
     types = {type(v).__name__ for v in ids[~missing]}
     if len(types) > 1:
         problems.append(
-            Problem(
+            InputIssue(
                 kind,
                 label,
                 f"ids mix types {sorted(types)} (e.g. 14118 and '14118' would not match).",
@@ -66,12 +66,14 @@ def _check_ids(kind: str, label: str, ids: pd.Series, problems: list[Problem]) -
         )
 
 
-def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list[Problem]) -> None:
+def _check_measures(
+    units: pd.DataFrame, measures: Iterable[str], problems: list[InputIssue]
+) -> None:
     ids = units.index
     for col in measures:
         if col not in units.columns:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}",
                     "measure column is missing.",
@@ -83,7 +85,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
         non_numeric = values.isna() & units[col].notna()
         if non_numeric.any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}, unit(s) {_listed(list(ids[non_numeric.to_numpy()]))}",
                     "values are not numbers.",
@@ -94,7 +96,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
         bad_nan = np.isnan(arr) & ~non_numeric.to_numpy()
         if bad_nan.any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}, unit(s) {_listed(list(ids[bad_nan]))}",
                     f"{int(bad_nan.sum())} missing (NaN) value(s).",
@@ -104,7 +106,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
         bad_inf = np.isinf(arr)
         if bad_inf.any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}, unit(s) {_listed(list(ids[bad_inf]))}",
                     "infinite value(s).",
@@ -114,7 +116,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
         neg = arr < 0
         if neg.any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}, unit(s) {_listed(list(ids[neg]))}",
                     f"{int(neg.sum())} negative value(s) (min {np.nanmin(arr):g}).",
@@ -124,7 +126,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
         finite = arr[np.isfinite(arr)]
         if len(finite) and not (finite > 0).any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}",
                     "every value is zero, so it cannot be balanced.",
@@ -133,7 +135,7 @@ def _check_measures(units: pd.DataFrame, measures: Iterable[str], problems: list
             )
 
 
-def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
+def _check_geometry(units: gpd.GeoDataFrame, problems: list[InputIssue]) -> None:
     geoms = units.geometry.to_numpy()
     ids = units.index
     missing = shapely.is_missing(geoms)
@@ -141,7 +143,7 @@ def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     for mask, what in ((missing, "no geometry"), (empty, "an empty geometry")):
         if mask.any():
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"unit(s) {_listed(list(ids[mask]))}",
                     f"{int(mask.sum())} unit(s) have {what}.",
@@ -153,7 +155,7 @@ def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         problems.append(
-            Problem(
+            InputIssue(
                 "units",
                 f"unit(s) {_listed(list(ids[invalid]))}",
                 f"invalid geometry ({reasons[0]}).",
@@ -162,7 +164,7 @@ def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
         )
     if units.crs is None:
         problems.append(
-            Problem(
+            InputIssue(
                 "units",
                 "crs",
                 "the units have no coordinate reference system.",
@@ -177,7 +179,7 @@ def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
     looks_degrees = xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90
     if units.crs.is_projected and looks_degrees:
         problems.append(
-            Problem(
+            InputIssue(
                 "units",
                 "crs",
                 f"coordinates look like degrees (bounds {xmin:.2f}, {ymin:.2f}, {xmax:.2f}, "
@@ -187,7 +189,7 @@ def _check_geometry(units: gpd.GeoDataFrame, problems: list[Problem]) -> None:
         )
     if units.crs.is_geographic and not looks_degrees:
         problems.append(
-            Problem(
+            InputIssue(
                 "units",
                 "crs",
                 f"coordinates look like metres (bounds {xmin:.0f}, {ymin:.0f}, ...) but the CRS "
@@ -205,14 +207,14 @@ def _check_reps(
     home_col: str | None,
     fte_col: str | None,
     allow_shared_homes: bool,
-    problems: list[Problem],
+    problems: list[InputIssue],
 ) -> None:
     _check_ids("reps", "index", reps.index.to_series(index=reps.index), problems)
     if len(reps) == 0:
-        problems.append(Problem("reps", "-", "there are no reps.", "give at least one rep."))
+        problems.append(InputIssue("reps", "-", "there are no reps.", "give at least one rep."))
     if len(reps) > len(unit_ids):
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"{len(reps)} reps",
                 f"more reps than units ({len(unit_ids)}): some territories would be empty.",
@@ -222,7 +224,7 @@ def _check_reps(
     if fte_col is not None:
         if fte_col not in reps.columns:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     f"column {fte_col!r}",
                     "FTE column is missing.",
@@ -234,7 +236,7 @@ def _check_reps(
             bad = ~np.isfinite(fte) | (fte <= 0)
             if bad.any():
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "reps",
                         f"rep(s) {_listed(list(reps.index[bad]))}, column {fte_col!r}",
                         "FTE must be a positive number.",
@@ -245,7 +247,7 @@ def _check_reps(
         return
     if home_col not in reps.columns:
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"column {home_col!r}",
                 "home column is missing.",
@@ -257,7 +259,7 @@ def _check_reps(
     missing = homes.isna()
     if missing.any():
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"rep(s) {_listed(list(reps.index[missing.to_numpy()]))}",
                 "no home given.",
@@ -270,7 +272,7 @@ def _check_reps(
     unknown = as_ids[~as_ids.isin(unit_ids)]
     if not unknown.empty:
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 ", ".join(f"rep {r} (home {h!r})" for r, h in list(unknown.items())[:_MAX_LISTED]),
                 "home is not one of the unit ids.",
@@ -283,7 +285,7 @@ def _check_reps(
         outside = [r for r in as_points.index if r not in hits.index]
         if outside:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     f"rep(s) {_listed(outside)}",
                     "home point lies outside every unit.",
@@ -294,7 +296,7 @@ def _check_reps(
         shared = as_ids[as_ids.duplicated(keep=False)]
         if not shared.empty:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     f"rep(s) {_listed(list(shared.index))} (home {shared.iloc[0]!r})",
                     "several reps share one home unit.",
@@ -308,13 +310,13 @@ def _check_mapping(
     mapping: Mapping[Hashable, Hashable] | pd.Series,
     unit_ids: pd.Index,
     rep_ids: pd.Index,
-    problems: list[Problem],
+    problems: list[InputIssue],
 ) -> pd.Series:
     series = mapping if isinstance(mapping, pd.Series) else pd.Series(dict(mapping), dtype=object)
     unknown_units = [u for u in series.index if u not in unit_ids]
     if unknown_units:
         problems.append(
-            Problem(
+            InputIssue(
                 kind,
                 f"unit(s) {_listed(unknown_units)}",
                 "not among the units.",
@@ -325,7 +327,7 @@ def _check_mapping(
     unknown_reps = sorted({str(r) for r in known if r not in rep_ids})
     if unknown_reps:
         problems.append(
-            Problem(
+            InputIssue(
                 kind,
                 f"rep(s) {_listed(unknown_reps)}",
                 "not among the reps.",
@@ -371,11 +373,11 @@ def validate_inputs(
     ValidationError
         With ``problems``: one entry per problem, each naming the item and the fix.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     _check_ids("units", "index", units.index.to_series(index=units.index), problems)
     unit_ids = units.index
     if len(units) == 0:
-        problems.append(Problem("units", "-", "there are no units.", "load at least one unit."))
+        problems.append(InputIssue("units", "-", "there are no units.", "load at least one unit."))
     _check_measures(units, list(measures), problems)
     geo = units if isinstance(units, gpd.GeoDataFrame) else None
     if geo is not None and check_geometry:
@@ -398,7 +400,7 @@ def validate_inputs(
                 ]
                 if clash:
                     problems.append(
-                        Problem(
+                        InputIssue(
                             "locks",
                             _listed(clash),
                             "a rep's home unit is locked to another rep.",

@@ -28,7 +28,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from .crs import require_crs, to_metric
 
 __all__ = ["IslandPolicy", "adjacency_graph", "components_report"]
@@ -103,7 +103,7 @@ def adjacency_graph(
         listed = "; ".join(", ".join(map(str, sorted(c, key=str)[:5])) for c in others[:10])
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     f"units {listed}",
                     f"{len(others)} group(s) of units are not connected to the mainland "

@@ -35,7 +35,7 @@ import numpy as np
 import pyproj
 import shapely
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["LAMBERT_93", "metric_crs", "require_crs", "to_metric"]
 
@@ -166,7 +166,7 @@ def require_crs(data: gpd.GeoDataFrame | gpd.GeoSeries, what: str = "geometries"
     if data.crs is None:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     "crs",
                     f"the {what} have no coordinate reference system.",
@@ -204,7 +204,7 @@ def _lonlat_extent(data: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[float, float
     b = b[np.isfinite(b).all(axis=1)]
     if not len(b):
         raise ValidationError(
-            [Problem("units", "geometry", "no geometry has coordinates.", "give unit polygons.")]
+            [InputIssue("units", "geometry", "no geometry has coordinates.", "give unit polygons.")]
         )
     to_ll = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     if crs.is_projected:

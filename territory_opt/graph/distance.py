@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from .core import hop_distances, matrix_from_graph
 from .crs import require_crs, to_metric
 
@@ -140,13 +140,13 @@ def check_cost_matrix(
     ValidationError
         Listing every missing label, non-finite or negative entry.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     cost = _relabel(cost, units, columns)
     miss_rows = [u for u in units if u not in cost.index]
     miss_cols = [c for c in columns if c not in cost.columns]
     if miss_rows:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"{what} rows {_few(miss_rows)}",
                 f"{len(miss_rows)} unit(s) have no row in the {what} matrix.",
@@ -155,7 +155,7 @@ def check_cost_matrix(
         )
     if miss_cols:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"{what} columns {_few(miss_cols)}",
                 f"{len(miss_cols)} rep(s)/centre(s) have no column in the {what} matrix.",
@@ -169,7 +169,7 @@ def check_cost_matrix(
     if bad.any():
         pairs = [f"({units[i]!r}, {columns[j]!r})" for i, j in np.argwhere(bad)[:5]]
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"{what} (unit, rep) {', '.join(pairs)}{', ...' if bad.sum() > 5 else ''}",
                 f"{int(bad.sum())} {what} entries are missing or infinite.",
@@ -181,7 +181,7 @@ def check_cost_matrix(
     if neg.any():
         pairs = [f"({units[i]!r}, {columns[j]!r}) = {arr[i, j]:g}" for i, j in np.argwhere(neg)[:5]]
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"{what} (unit, rep) {', '.join(pairs)}{', ...' if neg.sum() > 5 else ''}",
                 f"{int(neg.sum())} {what} entries are negative.",

@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.crs import to_metric
 from .evaluation import PlanCheck, check_plan, max_deviation_pct, plan_objective
 from .report import SolveReport
@@ -76,10 +76,10 @@ class Alignment:
             v = getattr(self, name)
             if v is not None:
                 set_(self, name, v.copy())
-        problems: list[Problem] = []
+        problems: list[InputIssue] = []
         if "fte" not in self.reps.columns:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     "column 'fte'",
                     "is missing.",
@@ -88,7 +88,7 @@ class Alignment:
             )
         if "home" not in self.reps.columns:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps", "column 'home'", "is missing.", "add a 'home' column (unit id or None)."
                 )
             )
@@ -97,7 +97,7 @@ class Alignment:
         )
         if unknown:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     f"reps {', '.join(unknown[:5])}",
                     "appear in the assignment but not in the reps table.",
@@ -107,7 +107,7 @@ class Alignment:
         missing = [u for u in self.measures.index if u not in self.assignment.index]
         if missing:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"units {', '.join(map(str, missing[:5]))}",
                     f"{len(missing)} unit(s) have no rep.",
@@ -117,7 +117,7 @@ class Alignment:
         if self.assignment.isna().any():
             na = self.assignment.index[self.assignment.isna()].tolist()
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"units {', '.join(map(str, na[:5]))}",
                     "have no rep.",
@@ -127,7 +127,7 @@ class Alignment:
         for m in self.balance_measures:
             if m not in self.measures.columns:
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "settings",
                         f"balance measure {m!r}",
                         "is not a measure column.",
@@ -139,7 +139,7 @@ class Alignment:
             bad = sums.index[(sums - 1.0).abs() > 1e-6].tolist()
             if bad:
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "units",
                         f"shared units {', '.join(map(str, bad[:5]))}",
                         "fractions do not sum to 1.",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.core import adjacency_matrix, component_labels
 from ..problem.territory_problem import TerritoryProblem
 
@@ -64,7 +64,7 @@ def assignment_columns(problem: TerritoryProblem, assignment: pd.Series | np.nda
     if bad:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     f"units {', '.join(map(str, bad[:5]))}",
                     f"{len(bad)} unit(s) have no rep of the problem in the plan.",

@@ -1,11 +1,11 @@
-"""Small helpers for the problem's input errors (one :class:`Problem` per finding)."""
+"""Small helpers for the problem's input errors (one :class:`InputIssue` per finding)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["few", "refuse"]
 
@@ -17,5 +17,5 @@ def few(items: Sequence[Any], k: int = 5) -> str:
 
 
 def refuse(where: str, item: str, message: str, fix: str) -> NoReturn:
-    """Raise a :class:`ValidationError` holding one :class:`Problem`."""
-    raise ValidationError([Problem(where, item, message, fix)])
+    """Raise a :class:`ValidationError` holding one :class:`InputIssue`."""
+    raise ValidationError([InputIssue(where, item, message, fix)])

@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.crs import metric_crs
 from ._errors import few, refuse
 from .rep_targets import TARGET_SHARE_SUFFIX, target_share_columns, target_weights
@@ -76,14 +76,14 @@ def measures_frame(measures: pd.DataFrame) -> pd.DataFrame:
             "ids are duplicated.",
             "give each unit a unique id.",
         )
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     out = {}
     for c in measures.columns:
         s = pd.to_numeric(measures[c], errors="coerce").astype(float)
         bad = s.index[~np.isfinite(s.to_numpy())].tolist()
         if bad:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {c!r}, units {few(bad)}",
                     f"{len(bad)} value(s) are missing or not numbers.",
@@ -93,7 +93,7 @@ def measures_frame(measures: pd.DataFrame) -> pd.DataFrame:
         neg = s.index[s.to_numpy() < 0].tolist()
         if neg:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {c!r}, units {few(neg)}",
                     f"{len(neg)} value(s) are negative.",
@@ -236,7 +236,7 @@ def home_indices(rep_frame: pd.DataFrame, unit_ids: Sequence[Hashable]) -> np.nd
             out.append(pos[home])
         else:
             problems.append(
-                Problem(
+                InputIssue(
                     "reps",
                     f"rep {rep!r}",
                     f"home {home!r} is not a unit.",

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 if TYPE_CHECKING:
     from .territory_problem import TerritoryProblem
@@ -92,7 +92,7 @@ class Objective:
 
 
 def _bad(value: Any, why: str, fix: str) -> ValidationError:
-    return ValidationError([Problem("settings", f"objective={value!r}", why, fix)])
+    return ValidationError([InputIssue("settings", f"objective={value!r}", why, fix)])
 
 
 def _terms(spec: Any) -> tuple[tuple[str, float], ...]:

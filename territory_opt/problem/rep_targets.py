@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["TARGET_SHARE_SUFFIX", "target_share_columns", "target_weights"]
 
@@ -53,7 +53,7 @@ def target_weights(reps: pd.DataFrame, measures: Sequence[str]) -> np.ndarray:
         if bad or w.sum() <= 0:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "reps",
                         f"column {col!r}" + (f", reps {', '.join(bad[:5])}" if bad else ""),
                         "per-rep target weights must be numbers >= 0 with a positive sum.",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._errors import few, refuse
 from .balance import BalanceSpec, parse_balance
 from .objective import Objective, parse_objective
@@ -93,7 +93,7 @@ def check_names(
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.0)
         hint = f"did you mean {close[0]}=? " if close else ""
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"{name}=",
                 f"is not a keyword of {where}.",
@@ -168,7 +168,7 @@ def parse_baseline(
             bad_reps.append((u, r))
     if bad_reps:
         problems.append(
-            Problem(
+            InputIssue(
                 "baseline",
                 f"units {few([u for u, _ in bad_reps])}",
                 f"name reps that do not exist ({few(sorted({str(r) for _, r in bad_reps}))}).",
@@ -177,7 +177,7 @@ def parse_baseline(
         )
     if unknown_units and len(unknown_units) == len(s):
         problems.append(
-            Problem(
+            InputIssue(
                 "baseline",
                 f"units {few(unknown_units)}",
                 "no baseline unit is a unit of the problem.",
@@ -200,11 +200,11 @@ def parse_locks(
     for u, r in locks.items():
         if u not in pos:
             problems.append(
-                Problem("locks", f"unit {u!r}", "is not a unit.", "lock existing unit ids only.")
+                InputIssue("locks", f"unit {u!r}", "is not a unit.", "lock existing unit ids only.")
             )
         elif r not in reps:
             problems.append(
-                Problem(
+                InputIssue(
                     "locks",
                     f"unit {u!r}",
                     f"is locked to {r!r}, which is not a rep.",

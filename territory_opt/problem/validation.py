@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 import numpy as np
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._errors import few
 from .balance import Balance
 
@@ -28,7 +28,9 @@ def validate(p: TerritoryProblem) -> None:
     """Collect every structural problem of a problem and raise them together."""
     problems = []
     if p.n_units == 0:
-        problems.append(Problem("units", "units", "there are no units.", "give at least one unit."))
+        problems.append(
+            InputIssue("units", "units", "there are no units.", "give at least one unit.")
+        )
     shape = _shape(p)
     if shape:  # nothing else can be read
         raise ValidationError(problems + shape)
@@ -39,13 +41,13 @@ def validate(p: TerritoryProblem) -> None:
         raise ValidationError(problems)
 
 
-def _shape(p: TerritoryProblem) -> list[Problem]:
+def _shape(p: TerritoryProblem) -> list[InputIssue]:
     """A cost matrix or roots of the wrong shape."""
     n, K = p.n_units, p.n_columns
     if p.cost.shape == (n, K) and p.roots.shape == (K,):
         return []
     return [
-        Problem(
+        InputIssue(
             "settings",
             "cost",
             f"shape {p.cost.shape} does not match {n} units x {K} columns.",
@@ -54,14 +56,14 @@ def _shape(p: TerritoryProblem) -> list[Problem]:
     ]
 
 
-def _costs_and_homes(p: TerritoryProblem) -> list[Problem]:
+def _costs_and_homes(p: TerritoryProblem) -> list[InputIssue]:
     """Negative or missing costs; columns vs reps; shared homes."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     K = p.n_columns
     if not np.all(np.isfinite(p.cost)) or (p.cost < 0).any():
         i = int(np.argwhere(~(np.isfinite(p.cost) & (p.cost >= 0)))[0][0])
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"cost of unit {p.unit_ids[i]!r}",
                 "costs must be finite and >= 0.",
@@ -70,11 +72,13 @@ def _costs_and_homes(p: TerritoryProblem) -> list[Problem]:
         )
     if not p.free_centres and p.k != K:
         problems.append(
-            Problem("settings", "cost", f"{K} cost columns for {p.k} reps.", "one column per rep.")
+            InputIssue(
+                "settings", "cost", f"{K} cost columns for {p.k} reps.", "one column per rep."
+            )
         )
     if p.free_centres and p.k > K:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "candidates",
                 f"only {K} candidate centres for {p.k} reps.",
@@ -85,7 +89,7 @@ def _costs_and_homes(p: TerritoryProblem) -> list[Problem]:
     if not p.free_centres and len(set(homes)) != len(homes):
         dup = sorted({p.unit_ids[h] for h in homes if homes.count(h) > 1}, key=str)
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"home units {few(dup)}",
                 "several reps share a home unit, which can only belong to one territory.",
@@ -95,12 +99,12 @@ def _costs_and_homes(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _settings(p: TerritoryProblem) -> list[Problem]:
+def _settings(p: TerritoryProblem) -> list[InputIssue]:
     """The power, and the measures named by weight, disruption and visits."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.power not in (1, 2):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"power={p.power}",
                 "must be 1 or 2.",
@@ -111,7 +115,7 @@ def _settings(p: TerritoryProblem) -> list[Problem]:
     for name, what in ((p.weight, "weight"), (p.disruption, "disruption"), (p.visits, "visits")):
         if name is not None and name not in cols:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     f"{what}={name!r}",
                     "is not a measure.",
@@ -121,9 +125,9 @@ def _settings(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _balances(p: TerritoryProblem) -> list[Problem]:
+def _balances(p: TerritoryProblem) -> list[InputIssue]:
     """Each balanced measure: known, listed once, bounded, not all zero."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     seen: set[str] = set()
     for b in p.balance:
         problems.extend(_balance(p, b, seen))
@@ -131,13 +135,13 @@ def _balances(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
+def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue]:
     """The problems of one balanced measure."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     cols = set(p.measures.columns)
     if b.measure not in cols:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance measure {b.measure!r}",
                 "is not a measure.",
@@ -146,7 +150,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
         )
     if b.measure in seen:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance measure {b.measure!r}",
                 "is listed twice.",
@@ -156,7 +160,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
     seen.add(b.measure)
     if b.tolerance is None and b.lower is None and b.upper is None:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance {b.measure!r}",
                 "has no tolerance nor bounds.",
@@ -170,7 +174,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
             else ""
         )
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance {b.measure!r} tolerance={b.tolerance}",
                 "must be a fraction in [0, 1): 0.05 means ±5 % around the target.",
@@ -180,7 +184,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
         )
     if b.measure in cols and not float(p.measures[b.measure].sum()) > 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance measure {b.measure!r}",
                 "every unit has 0, so there is nothing to balance.",
@@ -189,7 +193,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
         )
     if b.lower is not None and b.upper is not None and b.lower > b.upper:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance {b.measure!r}",
                 f"lower {b.lower} > upper {b.upper}.",
@@ -198,7 +202,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
         )
     if b.penalty is not None and b.penalty < 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"balance {b.measure!r} penalty",
                 "must be >= 0.",
@@ -208,12 +212,12 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[Problem]:
     return problems
 
 
-def _modes(p: TerritoryProblem) -> list[Problem]:
+def _modes(p: TerritoryProblem) -> list[InputIssue]:
     """The contiguity mode and the main objective are known."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.contiguity not in _CONTIGUITY:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"contiguity={p.contiguity!r}",
                 "unknown mode.",
@@ -222,7 +226,7 @@ def _modes(p: TerritoryProblem) -> list[Problem]:
         )
     if p.objective not in ("cost", "disruption"):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"objective={p.objective!r}",
                 "unknown objective.",
@@ -232,18 +236,20 @@ def _modes(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _disruption(p: TerritoryProblem) -> list[Problem]:
+def _disruption(p: TerritoryProblem) -> list[InputIssue]:
     """Disruption weight and budget, and the baseline they need."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.disruption_weight < 0:
         problems.append(
-            Problem("settings", "disruption_weight", "must be >= 0.", "use 0 or a positive weight.")
+            InputIssue(
+                "settings", "disruption_weight", "must be >= 0.", "use 0 or a positive weight."
+            )
         )
     if p.disruption_budget is not None and not (
         math.isfinite(p.disruption_budget) and p.disruption_budget >= 0
     ):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 f"disruption_budget={p.disruption_budget}",
                 "must be a finite number >= 0.",
@@ -255,7 +261,7 @@ def _disruption(p: TerritoryProblem) -> list[Problem]:
     )
     if needs_base and (p.baseline is None or p.disruption is None):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "baseline",
                 "a disruption budget, weight or objective needs a baseline plan and a disruption measure.",
@@ -264,7 +270,7 @@ def _disruption(p: TerritoryProblem) -> list[Problem]:
         )
     if p.free_centres and (p.baseline is not None and needs_base):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "baseline",
                 "disruption is not defined with free centres (reps have no identity).",
@@ -274,12 +280,12 @@ def _disruption(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _locks(p: TerritoryProblem) -> list[Problem]:
+def _locks(p: TerritoryProblem) -> list[InputIssue]:
     """Locks: not with free centres, one rep per unit, never away from a home."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.free_centres and p.locks:
         problems.append(
-            Problem(
+            InputIssue(
                 "locks",
                 "locks",
                 "locks are not supported with free centres.",
@@ -290,7 +296,7 @@ def _locks(p: TerritoryProblem) -> list[Problem]:
     for i, r in p.locks:
         if i in locked and locked[i] != r:
             problems.append(
-                Problem(
+                InputIssue(
                     "locks",
                     f"unit {p.unit_ids[i]!r}",
                     "is locked to two reps.",
@@ -302,7 +308,7 @@ def _locks(p: TerritoryProblem) -> list[Problem]:
         for r, h in enumerate(p.roots.tolist()):
             if h >= 0 and h in locked and locked[h] != r:
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "locks",
                         f"unit {p.unit_ids[h]!r}",
                         f"is rep {p.rep_ids[r]!r}'s home but is locked to rep {p.rep_ids[locked[h]]!r}.",
@@ -312,16 +318,16 @@ def _locks(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _graph(p: TerritoryProblem) -> list[Problem]:
+def _graph(p: TerritoryProblem) -> list[InputIssue]:
     """The graph has exactly the units as nodes."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.graph is not None:
         nodes = set(p.graph.nodes)
         missing = [u for u in p.unit_ids if u not in nodes]
         extra = [u for u in nodes if u not in p._positions()]
         if missing:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"units {few(missing)}",
                     f"{len(missing)} unit(s) are not in the graph.",
@@ -330,7 +336,7 @@ def _graph(p: TerritoryProblem) -> list[Problem]:
             )
         if extra:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"graph nodes {few(extra)}",
                     f"{len(extra)} graph node(s) are not units.",
@@ -340,16 +346,16 @@ def _graph(p: TerritoryProblem) -> list[Problem]:
     return problems
 
 
-def _contiguity(p: TerritoryProblem, clean: bool) -> list[Problem]:
+def _contiguity(p: TerritoryProblem, clean: bool) -> list[InputIssue]:
     """Contiguity needs a graph, homes, and every component reaching a home.
 
     The per-component check runs only on an otherwise ``clean`` problem.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if p.contiguity is not None:
         if p.graph is None:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     f"contiguity={p.contiguity!r}",
                     "needs a unit graph.",
@@ -360,7 +366,7 @@ def _contiguity(p: TerritoryProblem, clean: bool) -> list[Problem]:
             if not p.free_centres and (p.roots < 0).any():
                 no_home = [p.rep_ids[c] for c in np.flatnonzero(p.roots < 0).tolist()]
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "reps",
                         f"reps {few(no_home)}",
                         "contiguity is rooted at the home, but these reps have none.",
@@ -373,7 +379,7 @@ def _contiguity(p: TerritoryProblem, clean: bool) -> list[Problem]:
                     if not (comp & root_set):
                         listed = sorted(comp, key=str)
                         problems.append(
-                            Problem(
+                            InputIssue(
                                 "units",
                                 f"units {few(listed)}",
                                 f"a group of {len(comp)} unit(s) is disconnected from every rep home, so no contiguous territory can reach it.",
@@ -382,7 +388,7 @@ def _contiguity(p: TerritoryProblem, clean: bool) -> list[Problem]:
                         )
                     elif p.free_centres and nx.number_connected_components(p.graph) > p.k:
                         problems.append(
-                            Problem(
+                            InputIssue(
                                 "units",
                                 "graph",
                                 f"the graph has {nx.number_connected_components(p.graph)} components but only {p.k} territories.",

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..plan.alignment import Alignment, SolveReport
 from ..problem.territory_problem import Balance
 
@@ -253,7 +253,7 @@ def _scalars(s: pd.Series) -> bool:
 
 # --------------------------------------------------------------------------- reading
 def _fail(path: Path, message: str, fix: str) -> ValidationError:
-    return ValidationError([Problem("file", str(path), message, fix)])
+    return ValidationError([InputIssue("file", str(path), message, fix)])
 
 
 def _restore(s: pd.Series | pd.Index, dtype: str | None) -> Any:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem
+from ..exceptions import InputIssue
 
 _MAX_LISTED = 5
 
@@ -135,7 +135,7 @@ def _exclusion_table(issues: list[Issue], acc: pd.Series, row_labels: list[str])
     )
 
 
-def _group_problems(exclusions: pd.DataFrame) -> list[Problem]:
+def _group_problems(exclusions: pd.DataFrame) -> list[InputIssue]:
     fixes = {
         "blank account id": "fill in the account id or remove the row.",
         "account not in the account table": "correct the id, add the account to the account table, "
@@ -149,7 +149,7 @@ def _group_problems(exclusions: pd.DataFrame) -> list[Problem]:
         "is not a finite number": "write a number (k€), e.g. 12.5; pass decimal=',' for French exports.",
         "not a date": "write dates as YYYY-MM-DD, or pass date_format (e.g. '%d/%m/%Y').",
     }
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for (col, reason), grp in exclusions.groupby(
         ["column", exclusions["reason"].str.replace(r" \(also on .*\)$", "", regex=True)],
         sort=False,
@@ -166,7 +166,7 @@ def _group_problems(exclusions: pd.DataFrame) -> list[Problem]:
         more = f" and {len(grp) - _MAX_LISTED} more" if len(grp) > _MAX_LISTED else ""
         fix = next((f for key, f in fixes.items() if key in str(reason)), "correct the value.")
         problems.append(
-            Problem(
+            InputIssue(
                 "crm",
                 f"column {col!r}",
                 f"{reason}: {len(grp)} row(s): {', '.join(shown)}{more}.",

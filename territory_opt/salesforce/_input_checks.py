@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 _EPS = 1e-9
 
@@ -26,7 +26,7 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) ->
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     where,
                     "-",
                     f"expected a pandas DataFrame, got {type(frame).__name__}.",
@@ -39,7 +39,7 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], where: str) ->
         available = ", ".join(repr(str(c)) for c in frame.columns) or "none"
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     where,
                     f"column {c!r}",
                     f"is not in the table (columns: {available}).",
@@ -57,16 +57,16 @@ def _numeric_problems(
     *,
     allow_zero: bool = True,
     max_listed: int = 5,
-) -> list[Problem]:
+) -> list[InputIssue]:
     """Problems for non-numeric, missing, infinite or negative values in ``columns``."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for col in columns:
         values = pd.to_numeric(frame[col], errors="coerce").astype(float)
         bad_type = values.isna() | ~np.isfinite(values.to_numpy())
         if bad_type.any():
             rows = [str(r) for r in frame.index[bad_type.to_numpy()][:max_listed]]
             problems.append(
-                Problem(
+                InputIssue(
                     where,
                     f"column {col!r}",
                     f"{int(bad_type.sum())} value(s) are missing or not finite numbers "
@@ -79,7 +79,7 @@ def _numeric_problems(
             rows = [str(r) for r in frame.index[bad_sign.to_numpy()][:max_listed]]
             bound = ">= 0" if allow_zero else "> 0"
             problems.append(
-                Problem(
+                InputIssue(
                     where,
                     f"column {col!r}",
                     f"{int(bad_sign.sum())} value(s) are not {bound} "
@@ -100,10 +100,10 @@ def _check_numbers(checks: Iterable[tuple[str, object, str, str]], where: str = 
 
     ``rule`` is one of ``">0"``, ``">=0"``, ``"(0,1]"``, ``"(0,1)"``, ``">-1"``.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for name, value, rule, fix in checks:
         if _is_bad_number(value):
-            problems.append(Problem(where, name, f"{name} is {value!r}, not a number.", fix))
+            problems.append(InputIssue(where, name, f"{name} is {value!r}, not a number.", fix))
             continue
         v = float(value)  # type: ignore[arg-type]
         ok = {
@@ -114,7 +114,7 @@ def _check_numbers(checks: Iterable[tuple[str, object, str, str]], where: str = 
             ">-1": v > -1,
         }[rule]
         if not ok:
-            problems.append(Problem(where, name, f"{name} is {v:g}, it must be {rule}.", fix))
+            problems.append(InputIssue(where, name, f"{name} is {v:g}, it must be {rule}.", fix))
     if problems:
         raise ValidationError(problems)
 

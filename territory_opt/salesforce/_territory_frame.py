@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import _few
 
 
@@ -19,7 +19,7 @@ def _assignment(alignment: Any) -> pd.Series:
     if not isinstance(a, pd.Series):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "alignment",
                     "-",
                     f"expected an Alignment or a Series unit -> rep, got {type(alignment).__name__}.",
@@ -30,7 +30,7 @@ def _assignment(alignment: Any) -> pd.Series:
     if a.isna().any():
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "alignment",
                     f"units {_few(a.index[a.isna()])}",
                     "have no territory.",
@@ -47,7 +47,7 @@ def _check_units_covered(units: pd.DataFrame, assign: pd.Series) -> None:
     problems = []
     if len(missing):
         problems.append(
-            Problem(
+            InputIssue(
                 "alignment",
                 f"units {_few(missing)}",
                 f"{len(missing)} unit(s) of the units table have no territory.",
@@ -56,7 +56,7 @@ def _check_units_covered(units: pd.DataFrame, assign: pd.Series) -> None:
         )
     if len(extra):
         problems.append(
-            Problem(
+            InputIssue(
                 "alignment",
                 f"units {_few(extra)}",
                 f"{len(extra)} unit(s) of the alignment are not in the units table.",
@@ -75,7 +75,7 @@ def _territories(assign: pd.Series, reps: pd.DataFrame | None) -> pd.Index:
     if len(unknown):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "alignment",
                     f"reps {_few(unknown)}",
                     "hold territories but are not in the reps table.",

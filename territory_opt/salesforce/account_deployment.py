@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import (
     _EPS,
     _check_numbers,
@@ -82,7 +82,9 @@ def minimum_roi_accounts(
         ]
     )
     if roi not in ("net", "gross"):
-        raise ValidationError([Problem("settings", "roi", f"is {roi!r}.", "use 'net' or 'gross'.")])
+        raise ValidationError(
+            [InputIssue("settings", "roi", f"is {roi!r}.", "use 'net' or 'gross'.")]
+        )
     where = "accounts"
     cols = [contribution_col, visits_col, hours_col]
     _require_columns(accounts, cols, where)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..data._csv import read_csv_file
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._crm_rows import (
     _clean_id,
     _duplicate_issues,
@@ -156,7 +156,7 @@ def read_crm(
         except ImportError as exc:  # pragma: no cover - openpyxl is a core dependency
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "crm",
                         f"file {p.name}",
                         f"cannot read XLSX: {exc}.",
@@ -167,7 +167,7 @@ def read_crm(
         except ValueError as exc:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "crm",
                         f"file {p.name}",
                         f"cannot read the workbook: {exc}.",
@@ -180,7 +180,7 @@ def read_crm(
     else:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "crm",
                     f"file {p.name}",
                     f"unsupported file type {suffix or '(none)'!r}.",
@@ -336,7 +336,7 @@ def _check_call(frame: object, on_error: str) -> None:
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "crm",
                     "-",
                     f"expected a DataFrame, got {type(frame).__name__}.",
@@ -347,7 +347,7 @@ def _check_call(frame: object, on_error: str) -> None:
     if on_error not in {"raise", "exclude"}:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     "on_error",
                     f"unknown value {on_error!r}.",
@@ -363,7 +363,7 @@ def _check_structure(df: pd.DataFrame, frame: pd.DataFrame) -> tuple[list[str], 
         dup = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "crm",
                     f"column {c!r}",
                     "appears more than once.",
@@ -377,7 +377,7 @@ def _check_structure(df: pd.DataFrame, frame: pd.DataFrame) -> tuple[list[str], 
     vis_cols = [str(c) for c in df.columns if str(c).startswith(VISITS_PREFIX)]
     available = ", ".join(repr(str(c)) for c in frame.columns) or "none"
     structural = [
-        Problem(
+        InputIssue(
             "crm",
             f"column {c!r}",
             f"is missing (columns found: {available}).",
@@ -387,7 +387,7 @@ def _check_structure(df: pd.DataFrame, frame: pd.DataFrame) -> tuple[list[str], 
     ]
     if not rev_cols:
         structural.append(
-            Problem(
+            InputIssue(
                 "crm",
                 "columns 'revenue_<period>'",
                 f"no revenue column (columns found: {available}).",
@@ -396,7 +396,7 @@ def _check_structure(df: pd.DataFrame, frame: pd.DataFrame) -> tuple[list[str], 
         )
     if len(df.columns) == 1 and any(s in str(df.columns[0]) for s in ";,\t|"):
         structural.append(
-            Problem(
+            InputIssue(
                 "crm",
                 "separator",
                 "the whole header was read as one column.",

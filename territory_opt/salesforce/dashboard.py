@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.io import atomic_write_bytes
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import _few
 from .territory_kpis import KPI_COLUMNS, TOTAL
 
@@ -192,7 +192,7 @@ def rep_dashboard(
     if rep not in kpis.index:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     f"rep {rep!r}",
                     "is not a row of the KPI table.",
@@ -268,7 +268,7 @@ def rep_dashboard_html(
     if target.suffix.lower() not in {".html", ".htm"}:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     f"path {target.name}",
                     "is not an .html file; refusing to write it.",

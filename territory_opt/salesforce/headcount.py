@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import (
     _ceil,
     _check_numbers,
@@ -183,12 +183,12 @@ def headcount_gaps(
     need = needed if isinstance(needed, pd.Series) else pd.Series(dict(needed), dtype=object)
     have = current if isinstance(current, pd.Series) else pd.Series(dict(current), dtype=object)
     where = "territories"
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     only_need = sorted(map(str, set(need.index) - set(have.index)))
     only_have = sorted(map(str, set(have.index) - set(need.index)))
     if only_need:
         problems.append(
-            Problem(
+            InputIssue(
                 where,
                 ", ".join(only_need),
                 "have a needed headcount but no current headcount.",
@@ -197,7 +197,7 @@ def headcount_gaps(
         )
     if only_have:
         problems.append(
-            Problem(
+            InputIssue(
                 where,
                 ", ".join(only_have),
                 "have a current headcount but no needed headcount.",

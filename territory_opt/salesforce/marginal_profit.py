@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import (
     _check_numbers,
     _is_bad_number,
@@ -67,10 +67,10 @@ class LogResponse:
         """
         p = np.asarray(potential_per_rep, dtype=float)
         q = np.asarray(units_per_rep, dtype=float)
-        problems: list[Problem] = []
+        problems: list[InputIssue] = []
         if p.shape != q.shape or p.ndim != 1:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     "potential_per_rep, units_per_rep",
                     f"have shapes {p.shape} and {q.shape}.",
@@ -79,7 +79,7 @@ class LogResponse:
             )
         elif np.unique(p).size < 2 or not np.all(np.isfinite(p)) or np.any(p <= 0):
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     "potential_per_rep",
                     "needs at least two distinct finite values, all > 0.",
@@ -168,15 +168,15 @@ def marginal_profitability(
         ]
     )
     hc = list(headcounts)
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if not hc:
         problems.append(
-            Problem("settings", "headcounts", "is empty.", "give at least one headcount.")
+            InputIssue("settings", "headcounts", "is empty.", "give at least one headcount.")
         )
     bad = [h for h in hc if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1]
     if bad:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "headcounts",
                 f"{bad!r} are not integers >= 1.",
@@ -185,11 +185,11 @@ def marginal_profitability(
         )
     if len(set(hc)) != len(hc):
         problems.append(
-            Problem("settings", "headcounts", "holds repeated values.", "list each once.")
+            InputIssue("settings", "headcounts", "holds repeated values.", "list each once.")
         )
     if market_potential is not None and (_is_bad_number(market_potential) or market_potential <= 0):
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "market_potential",
                 f"is {market_potential!r}, not a number > 0.",
@@ -198,7 +198,7 @@ def marginal_profitability(
         )
     if callable(units_per_rep) and market_potential is None:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "market_potential",
                 "is needed when units_per_rep is a function of the potential per rep.",
@@ -219,7 +219,7 @@ def marginal_profitability(
         if units.shape != n.shape:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "settings",
                         "units_per_rep",
                         f"has {units.size} values for {n.size} headcounts.",
@@ -230,7 +230,7 @@ def marginal_profitability(
     if not np.all(np.isfinite(units)) or np.any(units < 0):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     "units_per_rep",
                     f"holds negative or non-finite values ({units.tolist()}).",

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["COURSE_GUARANTEE", "PayImpact", "pay_impact"]
 
@@ -61,11 +61,11 @@ class PayImpact:
 
 def _check(
     commission_rate: float, guarantee: Sequence[float], kept_share: Sequence[float] | float
-) -> list[Problem]:
+) -> list[InputIssue]:
     problems = []
     if not 0 <= commission_rate <= 1:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "commission_rate",
                 f"{commission_rate} is not a rate in [0, 1].",
@@ -79,7 +79,7 @@ def _check(
         bad = [v for v in values if not 0 <= v <= 1]
         if bad:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     name,
                     f"values {bad} are not fractions in [0, 1].",
@@ -129,7 +129,7 @@ def pay_impact(
     for col in (unit_col, revenue_col):
         if col not in accounts.columns:
             problems.append(
-                Problem("accounts", f"column {col!r}", "is missing.", "add it or pass its name.")
+                InputIssue("accounts", f"column {col!r}", "is missing.", "add it or pass its name.")
             )
     if problems:
         raise ValidationError(problems)
@@ -138,7 +138,7 @@ def pay_impact(
     if unknown:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "accounts",
                     f"unit(s) {', '.join(map(str, unknown[:5]))}",
                     "are in no plan.",

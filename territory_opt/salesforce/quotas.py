@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.apportionment import largest_remainder
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import _few
 from ._territory_frame import _assignment, _check_units_covered, _ratio, _territories
 from .smart_objectives import METRICS, Objective
@@ -38,7 +38,7 @@ def _per_territory(
     if len(extra):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     name,
                     f"names territories that have no weight: {_few(extra)}.",
@@ -116,11 +116,11 @@ def _allocate_steps(
     step: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Quotas in whole steps (int array), the continuous split, floors and caps (in steps)."""
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     w = w_s.to_numpy(dtype=float)
     if len(w) == 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "weights",
                 "no territory to allocate to.",
@@ -130,7 +130,7 @@ def _allocate_steps(
     if not np.all(np.isfinite(w)) or np.any(w < 0):
         bad = w_s.index[~np.isfinite(w) | (w < 0)]
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "weights",
                 f"negative or missing weights for {_few(bad)}.",
@@ -139,7 +139,9 @@ def _allocate_steps(
         )
     if not (isinstance(step, int | float) and math.isfinite(step) and step > 0):
         problems.append(
-            Problem("settings", "step", f"step is {step!r}.", "give a rounding step > 0, e.g. 1.")
+            InputIssue(
+                "settings", "step", f"step is {step!r}.", "give a rounding step > 0, e.g. 1."
+            )
         )
     if not (
         isinstance(total, int | float | np.integer | np.floating)
@@ -147,7 +149,9 @@ def _allocate_steps(
         and total >= 0
     ):
         problems.append(
-            Problem("settings", "total", f"total is {total!r}.", "give a company objective >= 0.")
+            InputIssue(
+                "settings", "total", f"total is {total!r}.", "give a company objective >= 0."
+            )
         )
     if problems:
         raise ValidationError(problems)
@@ -155,7 +159,7 @@ def _allocate_steps(
     if abs(n_steps * step - total) > 1e-9 * max(1.0, abs(total)):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     "total",
                     f"the objective {total} is not a whole number of steps of {step}.",
@@ -170,7 +174,7 @@ def _allocate_steps(
     bad = f_u > c_u
     if bad.any():
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "floors/caps",
                 f"floor above cap (in whole steps) for {_few(w_s.index[bad])}.",
@@ -179,7 +183,7 @@ def _allocate_steps(
         )
     if f_u.sum() > n_steps:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "floors",
                 f"floors add up to {f_u.sum() * step:g}, above the objective {total:g}.",
@@ -188,7 +192,7 @@ def _allocate_steps(
         )
     if c_u.sum() < n_steps:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "caps",
                 f"caps add up to {c_u.sum() * step:g}, below the objective {total:g}.",
@@ -229,7 +233,7 @@ def _water_fill(
             stuck = index[~pos]
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "settings",
                         "caps",
                         f"the territories with a positive weight are all at their cap; the rest ({_few(stuck)}) "
@@ -249,11 +253,11 @@ def _basis_weights(
     spec: dict[str, float] = (
         {basis: 1.0} if isinstance(basis, str) else {str(k): float(v) for k, v in basis.items()}
     )
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for col, bw in spec.items():
         if col not in units.columns:
             problems.append(
-                Problem(
+                InputIssue(
                     "units",
                     f"column {col!r}",
                     "is not in the units table.",
@@ -262,7 +266,7 @@ def _basis_weights(
             )
         if not math.isfinite(bw) or bw < 0:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     "basis",
                     f"blend weight of {col!r} is {bw}.",
@@ -271,7 +275,7 @@ def _basis_weights(
             )
     if not problems and sum(spec.values()) <= 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "basis",
                 "blend weights add up to 0.",
@@ -290,7 +294,7 @@ def _basis_weights(
         if (by_t < 0).any() or by_t.isna().any():
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "units",
                         f"column {col!r}",
                         "has negative or missing values.",
@@ -352,7 +356,7 @@ def quota_table(
     if not METRICS[objective.metric][1]:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "objective",
                     f"objective {objective.name!r}",
                     f"metric {objective.metric!r} is a ratio and does not split over territories.",

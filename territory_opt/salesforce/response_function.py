@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import (
     _check_numbers,
     _numeric_problems,
@@ -114,7 +114,7 @@ def response_sales(
     }
     arrays = {k: np.asarray(v, dtype=float) for k, v in args.items()}
     problems = [
-        Problem(
+        InputIssue(
             "settings",
             k,
             "holds negative or non-finite values.",
@@ -193,7 +193,11 @@ def optimal_selling_time(
     k = np.asarray(scale, dtype=float)
     if not np.all(np.isfinite(k)) or np.any(k < 0):
         raise ValidationError(
-            [Problem("settings", "scale", "holds negative or non-finite values.", "give k >= 0.")]
+            [
+                InputIssue(
+                    "settings", "scale", "holds negative or non-finite values.", "give k >= 0."
+                )
+            ]
         )
     b = float(elasticity)
     t = (float(margin_rate) * k * b / float(cost_per_time)) ** (1.0 / (1.0 - b))
@@ -317,7 +321,7 @@ def response_allocation(
         for c in ratio_cols.values():
             if c is not None and not float(units[c].astype(float).mean()) > 0:
                 problems.append(
-                    Problem(
+                    InputIssue(
                         where,
                         f"column {c!r}",
                         "has a mean of 0, so the ratio to the mean is undefined.",

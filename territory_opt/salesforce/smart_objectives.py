@@ -8,7 +8,7 @@ from datetime import date
 
 import numpy as np
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = [
     "METRICS",
@@ -50,18 +50,18 @@ class Period:
     end: date
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
+        problems: list[InputIssue] = []
         item = f"period {self.label!r}"
         if not isinstance(self.label, str) or not self.label.strip():
             problems.append(
-                Problem(
+                InputIssue(
                     "objective", item, "the period has no label.", "give a label such as '2025'."
                 )
             )
         for name in ("start", "end"):
             if not isinstance(getattr(self, name), date):
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "objective",
                         item,
                         f"{name} is {getattr(self, name)!r}, not a date.",
@@ -70,7 +70,7 @@ class Period:
                 )
         if not problems and self.start > self.end:
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     f"starts ({self.start}) after it ends ({self.end}).",
@@ -128,11 +128,11 @@ class Objective:
     description: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
+        problems: list[InputIssue] = []
         item = f"objective {self.name!r}"
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     "the objective has no name.",
@@ -141,7 +141,7 @@ class Objective:
             )
         if self.metric not in METRICS:
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     f"metric {self.metric!r} cannot be measured.",
@@ -155,7 +155,7 @@ class Objective:
             or not math.isfinite(float(t))
         ):
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     f"target is {t!r}, not a finite number.",
@@ -164,11 +164,11 @@ class Objective:
             )
         elif t < 0:
             problems.append(
-                Problem("objective", item, f"target is negative ({t}).", "give a target >= 0.")
+                InputIssue("objective", item, f"target is negative ({t}).", "give a target >= 0.")
             )
         elif self.metric in METRICS and METRICS[self.metric][0] == "ratio" and t > 1:
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     f"target {t} is a ratio above 1.",
@@ -177,7 +177,7 @@ class Objective:
             )
         if self.period is None:
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     "has no period: a SMART objective is time-bound.",
@@ -186,7 +186,7 @@ class Objective:
             )
         elif not isinstance(self.period, Period):
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     f"period is {self.period!r}, not a Period.",
@@ -195,7 +195,7 @@ class Objective:
             )
         if self.owner is not None and (not isinstance(self.owner, str) or not self.owner.strip()):
             problems.append(
-                Problem(
+                InputIssue(
                     "objective",
                     item,
                     "owner is blank.",

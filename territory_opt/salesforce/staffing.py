@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 
 __all__ = ["staged_staffing"]
 
@@ -53,7 +53,7 @@ def staged_staffing(
     n = len(profitability)
     if initial < 1 or initial > n:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "initial",
                 f"{initial} is not between 1 and the {n} territories.",
@@ -61,10 +61,10 @@ def staged_staffing(
             )
         )
     if step < 0:
-        problems.append(Problem("settings", "step", f"{step} < 0.", "give a positive step."))
+        problems.append(InputIssue("settings", "step", f"{step} < 0.", "give a positive step."))
     if every_months <= 0 or horizon_months < 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "every_months/horizon_months",
                 "must be positive.",
@@ -73,7 +73,7 @@ def staged_staffing(
         )
     if profitability.isna().any():
         problems.append(
-            Problem(
+            InputIssue(
                 "territories",
                 ", ".join(map(str, profitability.index[profitability.isna()][:5])),
                 "no profitability given.",

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import _few
 from ._territory_frame import _assignment, _check_units_covered, _ratio, _territories
 from .crm_export import CrmHistory
@@ -77,7 +77,7 @@ def _as_period(period: Period | str | int, history: CrmHistory, what: str) -> Pe
         if not (label.isdigit() and len(label) == 4):
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "settings",
                         what,
                         f"{label!r} is not a calendar year.",
@@ -89,7 +89,7 @@ def _as_period(period: Period | str | int, history: CrmHistory, what: str) -> Pe
     if p.label not in history.periods:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     what,
                     f"the CRM history has no column revenue_{p.label}.",
@@ -107,7 +107,7 @@ def _account_frame(
     if need:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "accounts", f"column {c!r}", "is missing from the account table.", f"add {c!r}."
                 )
                 for c in need
@@ -118,7 +118,7 @@ def _account_frame(
     if len(dup):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "accounts",
                     f"accounts {_few(dup.unique())}",
                     "appear more than once.",
@@ -130,7 +130,7 @@ def _account_frame(
     if len(unknown):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "crm",
                     f"accounts {_few(unknown)}",
                     f"{len(unknown)} account(s) of the CRM history are not in the account table.",
@@ -149,7 +149,7 @@ def _account_frame(
             bad = acc["unit"][terr.isna()].unique()
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "alignment",
                         f"units {_few(bad)}",
                         "hold accounts but have no territory.",
@@ -162,7 +162,11 @@ def _account_frame(
         frame["territory"] = frame["rep"].fillna("(no rep)").to_numpy()
     else:
         raise ValidationError(
-            [Problem("settings", "by", f"unknown value {by!r}.", "use 'territory' or 'crm_rep'.")]
+            [
+                InputIssue(
+                    "settings", "by", f"unknown value {by!r}.", "use 'territory' or 'crm_rep'."
+                )
+            ]
         )
     return frame
 
@@ -344,7 +348,7 @@ def _targets(
         if not cols:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "settings",
                         "targets",
                         "the targets table has no 'revenue' or 'new_accounts' column.",

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ._input_checks import _is_bad_number, _numeric_problems, _require_columns
 
 __all__ = [
@@ -84,11 +84,13 @@ class Segment:
     hours_per_visit: float
 
     def __post_init__(self) -> None:
-        problems: list[Problem] = []
+        problems: list[InputIssue] = []
         item = f"segment {self.name!r}"
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append(
-                Problem("segments", item, "the segment has no name.", "give it a non-empty name.")
+                InputIssue(
+                    "segments", item, "the segment has no name.", "give it a non-empty name."
+                )
             )
         for field, unit in (
             ("accounts", "accounts"),
@@ -98,7 +100,7 @@ class Segment:
             value = getattr(self, field)
             if _is_bad_number(value):
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "segments",
                         item,
                         f"{field} is {value!r}, not a finite number.",
@@ -107,7 +109,7 @@ class Segment:
                 )
             elif value < 0:
                 problems.append(
-                    Problem(
+                    InputIssue(
                         "segments",
                         item,
                         f"{field} is negative ({value}).",
@@ -140,11 +142,11 @@ COURSE_SEGMENTS: tuple[Segment, ...] = (
 
 def _check_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
     segs = tuple(segments)
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for k, seg in enumerate(segs):
         if not isinstance(seg, Segment):
             problems.append(
-                Problem(
+                InputIssue(
                     "segments",
                     f"item {k}",
                     f"is a {type(seg).__name__}, not a Segment.",
@@ -156,7 +158,7 @@ def _check_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
     dupes = sorted({n for n in names if names.count(n) > 1})
     for n in dupes:
         problems.append(
-            Problem(
+            InputIssue(
                 "segments",
                 f"segment {n!r}",
                 "the name is used by more than one segment.",
@@ -261,7 +263,7 @@ def rep_capacity_hours(
     ValidationError
         Listing every argument outside its range.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     for name, value, upper, fix in (
         ("weeks", weeks, 53.0, "give the working weeks per year, e.g. 46."),
         ("days_per_week", days_per_week, 7.0, "give the working days per week, e.g. 5."),
@@ -275,7 +277,7 @@ def rep_capacity_hours(
     ):
         if _is_bad_number(value) or not 0 < value <= upper:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     name,
                     f"{name} is {value!r}, outside (0, {upper:g}].",
@@ -308,10 +310,10 @@ def required_reps(total_hours: float, capacity: float) -> float:
     ValidationError
         If ``total_hours`` is negative or ``capacity`` is not positive.
     """
-    problems: list[Problem] = []
+    problems: list[InputIssue] = []
     if _is_bad_number(total_hours) or total_hours < 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "total_hours",
                 f"total_hours is {total_hours!r}, not a number >= 0.",
@@ -320,7 +322,7 @@ def required_reps(total_hours: float, capacity: float) -> float:
         )
     if _is_bad_number(capacity) or capacity <= 0:
         problems.append(
-            Problem(
+            InputIssue(
                 "settings",
                 "capacity",
                 f"capacity is {capacity!r}, not a number > 0.",
@@ -375,7 +377,7 @@ def workload_by_unit(
     no_unit = accounts[unit_col].isna()
     if no_unit.any():
         problems.append(
-            Problem(
+            InputIssue(
                 where,
                 f"column {unit_col!r}",
                 f"{int(no_unit.sum())} account(s) have no unit.",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import Problem, SolverError, ValidationError
+from ..exceptions import InputIssue, SolverError, ValidationError
 from ..milp.backends import RawResult as _Raw
 from ..milp.backends import run_cbc as _run_cbc
 from ..milp.backends import run_highs as _run_highs
@@ -112,7 +112,7 @@ def _solver_name(solver: str) -> str:
     if name not in SOLVERS:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     f"solver={solver!r}",
                     f"unknown solver {solver!r}.",

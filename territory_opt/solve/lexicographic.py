@@ -15,7 +15,7 @@ import math
 import time
 from typing import Any
 
-from ..exceptions import InfeasibleError, Problem, ValidationError
+from ..exceptions import InfeasibleError, InputIssue, ValidationError
 from ..plan.alignment import Alignment
 from ..problem.objective import Objective
 from ..problem.territory_problem import TerritoryProblem
@@ -32,7 +32,7 @@ def stage_problems(problem: TerritoryProblem, first_value: float) -> TerritoryPr
     if goal.names != ("changes",):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     f"objective={goal.describe()!r}",
                     "a second stage (then=) is supported after 'changes' only.",

@@ -50,7 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InfeasibleError, Problem, SolverError, ValidationError
+from ..exceptions import InfeasibleError, InputIssue, SolverError, ValidationError
 from ..problem.territory_problem import TerritoryProblem
 from ._pool import spawn_pool
 
@@ -118,7 +118,7 @@ def _problem_for(base: ProblemSource, scenario: Scenario) -> TerritoryProblem:
     if not isinstance(problem, TerritoryProblem):
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     "builder",
                     f"returned {type(problem).__name__}, not a TerritoryProblem.",
@@ -225,7 +225,7 @@ def _check(scenarios: Sequence[Scenario | Mapping[str, Any]]) -> list[Scenario]:
             s = Scenario(**s)
         if not isinstance(s, Scenario):
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     f"scenario {s!r}",
                     "is not a Scenario.",
@@ -235,7 +235,7 @@ def _check(scenarios: Sequence[Scenario | Mapping[str, Any]]) -> list[Scenario]:
             continue
         if s.name in seen:
             problems.append(
-                Problem(
+                InputIssue(
                     "settings",
                     f"scenario {s.name!r}",
                     "the name is used twice.",
@@ -245,7 +245,9 @@ def _check(scenarios: Sequence[Scenario | Mapping[str, Any]]) -> list[Scenario]:
         seen.add(s.name)
         out.append(s)
     if not out and not problems:
-        problems.append(Problem("settings", "scenarios", "the list is empty.", "pass scenarios."))
+        problems.append(
+            InputIssue("settings", "scenarios", "the list is empty.", "pass scenarios.")
+        )
     if problems:
         raise ValidationError(problems)
     return out
@@ -299,7 +301,7 @@ def run_batch(
     else:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     f"executor={executor!r}",
                     "unknown executor.",
@@ -327,7 +329,7 @@ def _run_processes(
 ) -> list[tuple[dict[str, Any], pd.Series | None]]:
     if workers < 1:
         raise ValidationError(
-            [Problem("settings", f"workers={workers}", "must be >= 1.", "use workers=2.")]
+            [InputIssue("settings", f"workers={workers}", "must be >= 1.", "use workers=2.")]
         )
     with spawn_pool(min(workers, len(items)), _init_worker, (base,)) as pool:
         futs = [pool.submit(_run_in_worker, s, solve) for s in items]

@@ -19,7 +19,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.adjacency import adjacency_graph
 from ..plan.alignment import Alignment
 from ..problem.territory_problem import TerritoryProblem
@@ -103,7 +103,7 @@ def nested_plan(
     problems = []
     if parent.isna().any():
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"lower rep(s) {', '.join(map(str, parent.index[parent.isna()][:5]))}",
                 "home is not a unit.",
@@ -113,7 +113,7 @@ def nested_plan(
     empty = [u for u in upper_reps.index if u not in set(parent.dropna())]
     if empty:
         problems.append(
-            Problem(
+            InputIssue(
                 "reps",
                 f"upper territory(ies) {', '.join(map(str, empty[:5]))}",
                 "hold no lower rep's home, so nobody would serve their units at the lower level.",

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import sparse
 
 from ..data.apportionment import largest_remainder
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..problem.territory_problem import Balance, TerritoryProblem
 from ._unit_graph import same_key_parts, unit_adjacency
 
@@ -65,7 +65,7 @@ def apportion(weights: pd.Series | Mapping[Hashable, float], total: int) -> pd.S
     if (w < 0).any() or not np.isfinite(w.to_numpy()).all() or w.sum() <= 0:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "settings",
                     "weights",
                     "must be finite, non-negative and not all zero.",
@@ -75,7 +75,7 @@ def apportion(weights: pd.Series | Mapping[Hashable, float], total: int) -> pd.S
         )
     if total < 0:
         raise ValidationError(
-            [Problem("settings", f"total={total}", "must be >= 0.", "pass a seat count.")]
+            [InputIssue("settings", f"total={total}", "must be >= 0.", "pass a seat count.")]
         )
     quota = (w / w.sum() * total).to_numpy()
     seats = largest_remainder(quota, total, weights=w.to_numpy())
@@ -92,7 +92,7 @@ def _region_labels(
         missing = s.index[s.isna()].tolist()
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     f"units {', '.join(map(str, missing[:5]))}",
                     f"{len(missing)} unit(s) have no region.",
@@ -139,7 +139,7 @@ def _region_labels(
         units = [problem.unit_ids[i] for i in orphans[0][:5]]
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "units",
                     f"units {', '.join(map(str, units))}",
                     "no rep home can reach them through the graph.",
@@ -221,7 +221,7 @@ def region_pieces(
     if problem.free_centres:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "reps",
                     "free centres",
                     "decomposition needs reps with homes (fixed centres).",
@@ -232,7 +232,7 @@ def region_pieces(
     if (problem.roots < 0).any():
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "reps",
                     "home",
                     "decomposition needs a home unit for every rep.",

@@ -12,7 +12,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.adjacency import adjacency_graph
 from ..plan.alignment import Alignment
 from ..problem.territory_problem import Balance, TerritoryProblem
@@ -69,7 +69,7 @@ class Study:
         if missing:
             raise ValidationError(
                 [
-                    Problem(
+                    InputIssue(
                         "units",
                         f"column(s) {missing}",
                         "measure columns missing.",

@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ..exceptions import Problem, ValidationError
+from ..exceptions import InputIssue, ValidationError
 from ..graph.core import matrix_from_graph, within_hops
 from ..plan.alignment import Alignment
 from ..problem.territory_problem import TerritoryProblem
@@ -189,7 +189,7 @@ def _check_rep(study: Study, rep: Hashable, *, exists: bool) -> None:
     if exists and rep not in study.reps.index:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "reps",
                     f"rep {rep!r}",
                     "is not in the study.",
@@ -199,7 +199,7 @@ def _check_rep(study: Study, rep: Hashable, *, exists: bool) -> None:
         )
     if not exists and rep in study.reps.index:
         raise ValidationError(
-            [Problem("reps", f"rep {rep!r}", "already exists.", "choose a new rep id.")]
+            [InputIssue("reps", f"rep {rep!r}", "already exists.", "choose a new rep id.")]
         )
 
 
@@ -207,7 +207,7 @@ def _check_home(study: Study, home: Hashable) -> None:
     if home not in study.units.index:
         raise ValidationError(
             [
-                Problem(
+                InputIssue(
                     "reps",
                     f"home {home!r}",
                     "is not a unit id.",
@@ -267,7 +267,7 @@ def add_rep(
     _check_home(study, home)
     home = _free_home(study, study.reps, home)
     if fte <= 0:
-        raise ValidationError([Problem("reps", f"rep {rep!r}", "FTE must be > 0.", "e.g. 1.0.")])
+        raise ValidationError([InputIssue("reps", f"rep {rep!r}", "FTE must be > 0.", "e.g. 1.0.")])
     row = pd.DataFrame({"home": [home], "fte": [float(fte)]}, index=pd.Index([rep]))
     if "name" in study.reps.columns:
         row["name"] = name or str(rep)
