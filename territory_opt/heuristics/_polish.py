@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _search as hs
-from ._search_base import _SearchBase
+from ._search_base import _reached, _SearchBase
 from .evaluation import _TOL
 
 
@@ -30,14 +30,7 @@ class _PolishMoves(_SearchBase):
         for u in members:
             if u == centre or not any(al[w] == dst for w in adj[u]):
                 continue
-            seen = {centre, u}
-            stack = [centre]
-            while stack:
-                x = stack.pop()
-                for w in adj[x]:
-                    if al[w] == src and w not in seen:
-                        seen.add(w)
-                        stack.append(w)
+            seen = _reached(al, adj, src, {centre, u}, [centre])
             idx = np.asarray([u] + [x for x in members if x not in seen], dtype=np.int64)
             if d.allowed[idx, dst].all() and d.measures[idx].any():
                 out.append(idx)

@@ -17,6 +17,19 @@ _POLISH_STALL = 100  # tabu iterations without a violation decrease before polis
 _STALL_GAIN = 1e-4  # relative cost gain that counts as progress once balanced (tabu)
 
 
+def _reached(
+    al: list[int], adj: list[list[int]], r: int, seen: set[int], stack: list[int]
+) -> set[int]:
+    """``seen`` grown by the units of territory ``r`` reachable from ``stack`` (DFS)."""
+    while stack:
+        x = stack.pop()
+        for w in adj[x]:
+            if al[w] == r and w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return seen
+
+
 class _SearchBase:
     """Data, random generator, deadline and best plan seen, shared by every move family."""
 
@@ -83,14 +96,7 @@ class _SearchBase:
             c = int(d.centres[r])
             if al[c] != r:
                 return False
-            seen = {c}
-            stack = [c]
-            while stack:
-                x = stack.pop()
-                for w in adj[x]:
-                    if al[w] == r and w not in seen:
-                        seen.add(w)
-                        stack.append(w)
+            seen = _reached(al, adj, r, {c}, [c])
             if len(seen) != int((st.a == r).sum()):
                 return False
         return True

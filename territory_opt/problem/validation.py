@@ -24,6 +24,11 @@ __all__ = ["validate"]
 _CONTIGUITY = ("sp", "flow", "cuts", None)
 
 
+def _setting(item: str, message: str, fix: str) -> InputIssue:
+    """One problem of the settings (``where="settings"``)."""
+    return InputIssue("settings", item, message, fix)
+
+
 def validate(p: TerritoryProblem) -> None:
     """Collect every structural problem of a problem and raise them together."""
     problems = []
@@ -47,8 +52,7 @@ def _shape(p: TerritoryProblem) -> list[InputIssue]:
     if p.cost.shape == (n, K) and p.roots.shape == (K,):
         return []
     return [
-        InputIssue(
-            "settings",
+        _setting(
             "cost",
             f"shape {p.cost.shape} does not match {n} units x {K} columns.",
             "one row per unit, one column per rep.",
@@ -63,8 +67,7 @@ def _costs_and_homes(p: TerritoryProblem) -> list[InputIssue]:
     if not np.all(np.isfinite(p.cost)) or (p.cost < 0).any():
         i = int(np.argwhere(~(np.isfinite(p.cost) & (p.cost >= 0)))[0][0])
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"cost of unit {p.unit_ids[i]!r}",
                 "costs must be finite and >= 0.",
                 "fix the cost matrix.",
@@ -72,14 +75,11 @@ def _costs_and_homes(p: TerritoryProblem) -> list[InputIssue]:
         )
     if not p.free_centres and p.k != K:
         problems.append(
-            InputIssue(
-                "settings", "cost", f"{K} cost columns for {p.k} reps.", "one column per rep."
-            )
+            _setting("cost", f"{K} cost columns for {p.k} reps.", "one column per rep.")
         )
     if p.free_centres and p.k > K:
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 "candidates",
                 f"only {K} candidate centres for {p.k} reps.",
                 "allow more candidate units.",
@@ -104,8 +104,7 @@ def _settings(p: TerritoryProblem) -> list[InputIssue]:
     problems: list[InputIssue] = []
     if p.power not in (1, 2):
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"power={p.power}",
                 "must be 1 or 2.",
                 "use power=1 (distance) or 2 (moment of inertia).",
@@ -115,12 +114,7 @@ def _settings(p: TerritoryProblem) -> list[InputIssue]:
     for name, what in ((p.weight, "weight"), (p.disruption, "disruption"), (p.visits, "visits")):
         if name is not None and name not in cols:
             problems.append(
-                InputIssue(
-                    "settings",
-                    f"{what}={name!r}",
-                    "is not a measure.",
-                    f"use one of {sorted(cols)}.",
-                )
+                _setting(f"{what}={name!r}", "is not a measure.", f"use one of {sorted(cols)}.")
             )
     return problems
 
@@ -141,17 +135,13 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue
     cols = set(p.measures.columns)
     if b.measure not in cols:
         problems.append(
-            InputIssue(
-                "settings",
-                f"balance measure {b.measure!r}",
-                "is not a measure.",
-                f"use one of {sorted(cols)}.",
+            _setting(
+                f"balance measure {b.measure!r}", "is not a measure.", f"use one of {sorted(cols)}."
             )
         )
     if b.measure in seen:
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"balance measure {b.measure!r}",
                 "is listed twice.",
                 "give one Balance per measure.",
@@ -160,8 +150,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue
     seen.add(b.measure)
     if b.tolerance is None and b.lower is None and b.upper is None:
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"balance {b.measure!r}",
                 "has no tolerance nor bounds.",
                 "set tolerance=0.05 or lower/upper.",
@@ -174,8 +163,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue
             else ""
         )
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"balance {b.measure!r} tolerance={b.tolerance}",
                 "must be a fraction in [0, 1): 0.05 means ±5 % around the target.",
                 f"use a fraction such as 0.05{hint}; for one-sided bounds use "
@@ -184,8 +172,7 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue
         )
     if b.measure in cols and not float(p.measures[b.measure].sum()) > 0:
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"balance measure {b.measure!r}",
                 "every unit has 0, so there is nothing to balance.",
                 "fill the measure or drop it from balance=.",
@@ -193,21 +180,11 @@ def _balance(p: TerritoryProblem, b: Balance, seen: set[str]) -> list[InputIssue
         )
     if b.lower is not None and b.upper is not None and b.lower > b.upper:
         problems.append(
-            InputIssue(
-                "settings",
-                f"balance {b.measure!r}",
-                f"lower {b.lower} > upper {b.upper}.",
-                "swap them.",
-            )
+            _setting(f"balance {b.measure!r}", f"lower {b.lower} > upper {b.upper}.", "swap them.")
         )
     if b.penalty is not None and b.penalty < 0:
         problems.append(
-            InputIssue(
-                "settings",
-                f"balance {b.measure!r} penalty",
-                "must be >= 0.",
-                "use a positive penalty.",
-            )
+            _setting(f"balance {b.measure!r} penalty", "must be >= 0.", "use a positive penalty.")
         )
     return problems
 
@@ -217,20 +194,14 @@ def _modes(p: TerritoryProblem) -> list[InputIssue]:
     problems: list[InputIssue] = []
     if p.contiguity not in _CONTIGUITY:
         problems.append(
-            InputIssue(
-                "settings",
-                f"contiguity={p.contiguity!r}",
-                "unknown mode.",
-                "use 'sp', 'flow', 'cuts' or None.",
+            _setting(
+                f"contiguity={p.contiguity!r}", "unknown mode.", "use 'sp', 'flow', 'cuts' or None."
             )
         )
     if p.objective not in ("cost", "disruption"):
         problems.append(
-            InputIssue(
-                "settings",
-                f"objective={p.objective!r}",
-                "unknown objective.",
-                "use 'cost' or 'disruption'.",
+            _setting(
+                f"objective={p.objective!r}", "unknown objective.", "use 'cost' or 'disruption'."
             )
         )
     return problems
@@ -241,16 +212,13 @@ def _disruption(p: TerritoryProblem) -> list[InputIssue]:
     problems: list[InputIssue] = []
     if p.disruption_weight < 0:
         problems.append(
-            InputIssue(
-                "settings", "disruption_weight", "must be >= 0.", "use 0 or a positive weight."
-            )
+            _setting("disruption_weight", "must be >= 0.", "use 0 or a positive weight.")
         )
     if p.disruption_budget is not None and not (
         math.isfinite(p.disruption_budget) and p.disruption_budget >= 0
     ):
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 f"disruption_budget={p.disruption_budget}",
                 "must be a finite number >= 0.",
                 "use a non-negative budget, e.g. 120 (accounts) or '10%'.",
@@ -261,8 +229,7 @@ def _disruption(p: TerritoryProblem) -> list[InputIssue]:
     )
     if needs_base and (p.baseline is None or p.disruption is None):
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 "baseline",
                 "a disruption budget, weight or objective needs a baseline plan and a disruption measure.",
                 "pass baseline= (unit -> rep) and disruption='accounts'.",
@@ -270,8 +237,7 @@ def _disruption(p: TerritoryProblem) -> list[InputIssue]:
         )
     if p.free_centres and (p.baseline is not None and needs_base):
         problems.append(
-            InputIssue(
-                "settings",
+            _setting(
                 "baseline",
                 "disruption is not defined with free centres (reps have no identity).",
                 "give reps their homes.",
@@ -355,8 +321,7 @@ def _contiguity(p: TerritoryProblem, clean: bool) -> list[InputIssue]:
     if p.contiguity is not None:
         if p.graph is None:
             problems.append(
-                InputIssue(
-                    "settings",
+                _setting(
                     f"contiguity={p.contiguity!r}",
                     "needs a unit graph.",
                     "pass graph= or set contiguity=None.",

@@ -264,11 +264,24 @@ def export_plan(
     final = prepare_output_dir(target, force=force, inputs=inputs)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.resolve().parent))
     try:
-        written = _export_files(
-            alignment, stage, accounts=accounts, before=before, inputs=inputs, force=force,
-            maps=maps, name=name, kpis=kpis, map_name=map_name, settings=settings,
-            bridges=island_bridges(problem) if problem is not None else None,
-        )  # fmt: skip
+        bridges = island_bridges(problem) if problem is not None else None
+        base = alignment.baseline
+        tables = (
+            _rounded(alignment.territory_table()),
+            _rounded(alignment.changes()) if base is not None else None,
+            account_changes(alignment, accounts)
+            if accounts is not None and base is not None
+            else None,
+        )
+        written = _geodata_files(alignment, stage, name, inputs, settings, accounts)
+        written |= _table_files(
+            alignment, stage, name, inputs, settings, tables, (before, kpis, bridges)
+        )
+        if kpis is not None:
+            written |= _dashboard_files(kpis, stage, force)
+        if maps and alignment.units is not None:
+            written |= _map_files(alignment, stage, name, map_name, settings, before, kpis)
+        logger.info("wrote %d files into %s", len(written), stage)
         resolved = {Path(p).resolve() for p in inputs}
         for entry in sorted(stage.iterdir()):
             dest = final / entry.name
@@ -286,51 +299,55 @@ def export_plan(
     return {kind: final / p.relative_to(stage) for kind, p in written.items()}
 
 
-def _export_files(
+def _geodata_files(
     alignment: Alignment,
-    out: str | os.PathLike[str],
-    *,
-    accounts: pd.DataFrame | None = None,
-    before: Alignment | None = None,
-    inputs: Iterable[str | os.PathLike[str]] = (),
-    force: bool = False,
-    maps: bool = True,
-    name: str = "plan",
-    kpis: pd.DataFrame | None = None,
-    map_name: str | None = None,
+    folder: Path,
+    name: str,
+    inputs: list[str | os.PathLike[str]],
     settings: PlanSettings,
-    bridges: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None,
 ) -> dict[str, Path]:
-    """Write the files of :func:`export_plan` into the empty folder ``out``."""
-    inputs = list(inputs)
-    folder = Path(out)
+    """``{name}.gpkg`` (units, territories, the plan tables) and ``{name}.geojson``."""
     written: dict[str, Path] = {}
-    table = _rounded(alignment.territory_table())
+    if alignment.units is None:
+        return written
     base = alignment.baseline
-    unit_changes = _rounded(alignment.changes()) if base is not None else None
-    acc_changes = (
-        account_changes(alignment, accounts) if accounts is not None and base is not None else None
-    )
-    if alignment.units is not None:
-        units = alignment.units.copy()
-        units["rep"] = alignment.assignment.reindex(units.index)
-        for col in alignment.measures.columns:
-            if col not in units.columns:
-                units[col] = alignment.measures[col].reindex(units.index)
-        if base is not None:
-            units["current_rep"] = base.reindex(units.index)
-        units = units.reset_index(names="unit")
-        terr = territories_geodataframe(alignment)
-        path = folder / f"{name}.gpkg"
-        with atomic_path(path, inputs=inputs) as tmp:
-            units.to_file(tmp, layer="units", driver="GPKG")
-            terr.to_file(tmp, layer="territories", driver="GPKG")
-            write_plan_tables(tmp, alignment, settings=settings, accounts=accounts)
-        written["gpkg"] = path
-        path = folder / f"{name}.geojson"
-        with atomic_path(path, inputs=inputs) as tmp:
-            units.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
-        written["geojson"] = path
+    units = alignment.units.copy()
+    units["rep"] = alignment.assignment.reindex(units.index)
+    for col in alignment.measures.columns:
+        if col not in units.columns:
+            units[col] = alignment.measures[col].reindex(units.index)
+    if base is not None:
+        units["current_rep"] = base.reindex(units.index)
+    units = units.reset_index(names="unit")
+    terr = territories_geodataframe(alignment)
+    path = folder / f"{name}.gpkg"
+    with atomic_path(path, inputs=inputs) as tmp:
+        units.to_file(tmp, layer="units", driver="GPKG")
+        terr.to_file(tmp, layer="territories", driver="GPKG")
+        write_plan_tables(tmp, alignment, settings=settings, accounts=accounts)
+    written["gpkg"] = path
+    path = folder / f"{name}.geojson"
+    with atomic_path(path, inputs=inputs) as tmp:
+        units.to_crs("EPSG:4326").to_file(tmp, driver="GeoJSON")
+    written["geojson"] = path
+    return written
+
+
+def _table_files(
+    alignment: Alignment,
+    folder: Path,
+    name: str,
+    inputs: list[str | os.PathLike[str]],
+    settings: PlanSettings,
+    tables: tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None],
+    extra: tuple[Alignment | None, pd.DataFrame | None, pd.DataFrame | None],
+) -> dict[str, Path]:
+    """The CSV files and the XLSX report; ``tables``: territories, unit and account
+    changes; ``extra``: the former plan, the KPIs and the island bridges."""
+    table, unit_changes, acc_changes = tables
+    before, kpis, bridges = extra
+    written: dict[str, Path] = {}
     solver = solver_report(alignment, settings)
     csvs = {"territories": table.reset_index(), "solver": solver}
     if bridges is not None and len(bridges):
@@ -358,39 +375,54 @@ def _export_files(
     with atomic_path(path, inputs=inputs) as tmp:
         _write_xlsx(sheets, tmp)
     written["xlsx"] = path
-    if kpis is not None:
-        from ..salesforce.kpis import TOTAL, rep_dashboard_html
+    return written
 
-        for rep in kpis.index:
-            if rep == TOTAL:
-                continue
-            p = rep_dashboard_html(
-                kpis, rep, folder / "dashboards" / f"{rep}.html", overwrite=force
-            )
-            written[f"dashboard {rep}"] = p
-    if maps and alignment.units is not None:
-        from ..viz.maps import plot_alignment, plot_comparison, save_html, save_png
 
-        m = plot_alignment(alignment, tolerance=settings.tolerance)
-        written["map"] = save_html(m, folder / (map_name or f"{name}_map.html"))
-        written["png"] = save_png(alignment, folder / f"{name}.png")
-        if before is None:
-            before = baseline_alignment(alignment)
-        if before is not None:
-            cmp = plot_comparison(before, alignment, tolerance=settings.tolerance)
-            written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
-        kpi_col = next(
-            (c for c in ("penetration", "retention", "growth") if kpis is not None and c in kpis),
-            None,
+def _dashboard_files(kpis: pd.DataFrame, folder: Path, force: bool) -> dict[str, Path]:
+    """One HTML dashboard per rep in ``dashboards/``."""
+    from ..salesforce.kpis import TOTAL, rep_dashboard_html
+
+    written: dict[str, Path] = {}
+    for rep in kpis.index:
+        if rep == TOTAL:
+            continue
+        p = rep_dashboard_html(kpis, rep, folder / "dashboards" / f"{rep}.html", overwrite=force)
+        written[f"dashboard {rep}"] = p
+    return written
+
+
+def _map_files(
+    alignment: Alignment,
+    folder: Path,
+    name: str,
+    map_name: str | None,
+    settings: PlanSettings,
+    before: Alignment | None,
+    kpis: pd.DataFrame | None,
+) -> dict[str, Path]:
+    """The plan map, the PNG, the before/after map and the KPI map."""
+    from ..viz.maps import plot_alignment, plot_comparison, save_html, save_png
+
+    written: dict[str, Path] = {}
+    m = plot_alignment(alignment, tolerance=settings.tolerance)
+    written["map"] = save_html(m, folder / (map_name or f"{name}_map.html"))
+    written["png"] = save_png(alignment, folder / f"{name}.png")
+    if before is None:
+        before = baseline_alignment(alignment)
+    if before is not None:
+        cmp = plot_comparison(before, alignment, tolerance=settings.tolerance)
+        written["comparison"] = save_html(cmp, folder / f"{name}_before_after.html")
+    kpi_col = next(
+        (c for c in ("penetration", "retention", "growth") if kpis is not None and c in kpis),
+        None,
+    )
+    if kpis is not None and kpi_col is not None:
+        kmap = plot_alignment(
+            kpi_alignment(alignment, kpis, kpi_col),
+            choropleth=kpi_col,
+            choropleth_density=False,
+            choropleth_show=True,
+            title=f"KPI: {kpi_col}",
         )
-        if kpis is not None and kpi_col is not None:
-            kmap = plot_alignment(
-                kpi_alignment(alignment, kpis, kpi_col),
-                choropleth=kpi_col,
-                choropleth_density=False,
-                choropleth_show=True,
-                title=f"KPI: {kpi_col}",
-            )
-            written["kpi_map"] = save_html(kmap, folder / f"{name}_kpi_map.html")
-    logger.info("wrote %d files into %s", len(written), folder)
+        written["kpi_map"] = save_html(kmap, folder / f"{name}_kpi_map.html")
     return written
