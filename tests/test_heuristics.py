@@ -457,3 +457,33 @@ def test_three_territory_recombination_is_the_restricted_optimum(soft: bool) -> 
     state.set_assignment(labels, [0, 1, 2])
     assert state.V == 0.0
     assert state.cost == pytest.approx(best_cost, rel=1e-6)
+
+
+def test_unbalanced_first_start_falls_back_to_the_current_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the first start does not reach balance, a later attempt starts from the
+    repaired current plan (and only one does); without a current plan, none does."""
+    from territory_opt.heuristics import build
+
+    nb, xy = grid(4, 4)
+    measures = np.ones((16, 1))
+    base = np.where(xy[:, 1] < 2, 0, 1).astype(np.int64)
+    starts: list[np.ndarray] = []
+    real = build.repair
+
+    def spy(d: object, start: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        starts.append(np.asarray(start).copy())
+        return real(d, start, rng)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "repair", spy)
+    # bounds no plan can meet (each territory must hold 12 of the 16 units)
+    inst = make_instance(nb, xy, np.array([0, 15]), measures, 0.0, baseline=base)
+    inst = HeuristicInstance(**{**inst.__dict__, "lower": inst.lower * 1.5})
+    res = build_plan(inst, seed=0, time_limit=1.0, recombination=False)
+    assert not res.feasible
+    assert sum(np.array_equal(s, base) for s in starts) == 1
+    starts.clear()
+    plain = HeuristicInstance(**{**inst.__dict__, "baseline": None})
+    build_plan(plain, seed=0, time_limit=1.0, recombination=False)
+    assert not starts  # no current plan: restarts come from the LP or growth only
