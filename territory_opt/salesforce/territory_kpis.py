@@ -229,12 +229,47 @@ def kpi_table(
         Unknown period, CRM accounts missing from the account table, units without territory.
     """
     p = _as_period(period, history, "period")
+    prev_label = _previous_label(history, p, previous)
+    frame = _account_frame(history, alignment, accounts, by)
+    work = _account_kpis(frame, p, prev_label)
+    sums = work.groupby("territory").sum(min_count=1)
+    index = _row_index(sums.index, alignment, reps, by)
+    sums = _fill_sums(sums.reindex(index))
+    out = _territory_columns(sums, alignment, units, reps, by)
+    out = _summed_columns(out, sums, _targets(targets, index))
+    if break_even is not None:
+        out["break_even"] = _break_even(break_even, reps, index)
+    if total:
+        out = _with_total(out)
+    out = _add_ratios(out)
+    out.index.name = "territory" if by == "territory" else "crm_rep"
+    order = [c for c in KPI_COLUMNS if c in out.columns]
+    return out[order]
+
+
+#: Count columns of the per-account KPI frame (summed as integers per territory).
+_COUNT_COLUMNS = [
+    "accounts",
+    "accounts_at_start",
+    "accounts_kept",
+    "accounts_lost",
+    "new_accounts",
+    "customers_at_end",
+]
+
+
+def _previous_label(
+    history: CrmHistory, p: Period, previous: Period | str | int | None
+) -> str | None:
+    """Label of the growth period: ``previous``, else the CRM period before ``p`` (or None)."""
     if previous is None:
         k = history.periods.index(p.label)
-        prev_label: str | None = history.periods[k - 1] if k > 0 else None
-    else:
-        prev_label = _as_period(previous, history, "previous").label
-    frame = _account_frame(history, alignment, accounts, by)
+        return history.periods[k - 1] if k > 0 else None
+    return _as_period(previous, history, "previous").label
+
+
+def _account_kpis(frame: pd.DataFrame, p: Period, prev_label: str | None) -> pd.DataFrame:
+    """One row per account: its territory and its contribution to each summed KPI."""
     start, end = pd.Timestamp(p.start), pd.Timestamp(p.end)
     f, lo = frame["first_order"], frame["lost"]
     at_start = f.notna() & (f < start) & (lo.isna() | (lo >= start))
@@ -242,7 +277,7 @@ def kpi_table(
     new = f.notna() & (f >= start) & (f <= end)
     at_end = (at_start & ~lost) | (new & (lo.isna() | (lo > end)))
     rev = frame[f"revenue_{p.label}"].fillna(0.0)
-    work = pd.DataFrame(
+    return pd.DataFrame(
         {
             "territory": frame["territory"],
             "accounts": 1,
@@ -264,72 +299,101 @@ def kpi_table(
             else np.nan,
         }
     )
-    sums = work.groupby("territory").sum(min_count=1)
-    if by == "territory":
-        assign = _assignment(alignment)
-        index = _territories(assign, reps)
-    else:
-        index = (
-            pd.Index(sorted(sums.index, key=str))
-            if reps is None
-            else pd.Index(reps.index).union(sums.index, sort=False)
-        )
-    sums = sums.reindex(index)
-    count_cols = [
-        "accounts",
-        "accounts_at_start",
-        "accounts_kept",
-        "accounts_lost",
-        "new_accounts",
-        "customers_at_end",
-    ]
-    sums[count_cols] = sums[count_cols].fillna(0).astype("int64")
-    sums["revenue"] = sums["revenue"].fillna(0.0)
 
+
+def _row_index(found: pd.Index, alignment: Any, reps: pd.DataFrame | None, by: str) -> pd.Index:
+    """Rows of the KPI table: the alignment's territories, or the CRM reps ``found`` (sorted)."""
+    if by == "territory":
+        return _territories(_assignment(alignment), reps)
+    return (
+        pd.Index(sorted(found, key=str))
+        if reps is None
+        else pd.Index(reps.index).union(found, sort=False)
+    )
+
+
+def _fill_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """Summed KPIs with rows that have no account filled: counts 0 (int64), revenue 0."""
+    sums = sums.copy()
+    sums[_COUNT_COLUMNS] = sums[_COUNT_COLUMNS].fillna(0).astype("int64")
+    sums["revenue"] = sums["revenue"].fillna(0.0)
+    return sums
+
+
+def _territory_columns(
+    sums: pd.DataFrame,
+    alignment: Any,
+    units: pd.DataFrame | None,
+    reps: pd.DataFrame | None,
+    by: str,
+) -> pd.DataFrame:
+    """Rep name, unit count and potential per row (potential from the units when given)."""
+    index = sums.index
     out = pd.DataFrame(index=index)
     if reps is not None and "name" in reps.columns:
         out["rep_name"] = reps["name"].reindex(index)
     if by == "territory" and units is not None:
-        assign = _assignment(alignment)
-        _check_units_covered(units, assign)
-        grp = assign.reindex(units.index)
-        out["units"] = grp.value_counts().reindex(index, fill_value=0).astype("int64")
-        out["potential"] = (
-            pd.to_numeric(units["potential"]).groupby(grp).sum().reindex(index, fill_value=0.0)
-        )
+        out["units"], out["potential"] = _unit_counts_and_potential(units, alignment, index)
     else:
         out["potential"] = sums["acc_potential"].fillna(0.0)
+    return out
+
+
+def _summed_columns(
+    out: pd.DataFrame, sums: pd.DataFrame, tgt: dict[str, pd.Series]
+) -> pd.DataFrame:
+    """``out`` with the account counts, revenue, visits and their targets (when given)."""
+    out = out.copy()
     out["accounts"] = sums["accounts"]
-    tgt = _targets(targets, index)
     if "revenue" in tgt:
         out["target"] = tgt["revenue"]
     out["revenue"] = sums["revenue"]
     out["revenue_previous"] = sums["revenue_previous"]
-    for c in count_cols[1:]:
+    for c in _COUNT_COLUMNS[1:]:
         out[c] = sums[c]
     if "new_accounts" in tgt:
         out["new_accounts_target"] = tgt["new_accounts"]
     out["visits_required"] = sums["visits_required"].fillna(0.0)
     out["visits_done"] = sums["visits_done"]
-    if break_even is not None:
-        if isinstance(break_even, int | float | np.integer | np.floating):
-            fte = (
-                reps["fte"].reindex(index).astype(float)
-                if reps is not None and "fte" in reps.columns
-                else 1.0
-            )
-            out["break_even"] = float(break_even) * fte
-        else:
-            out["break_even"] = pd.Series(break_even, dtype=float).reindex(index)
-    if total:
-        tot = out.drop(columns=[c for c in ("rep_name",) if c in out]).sum(min_count=1)
-        out.loc[TOTAL] = tot
-        if "rep_name" in out:
-            out.loc[TOTAL, "rep_name"] = ""
-    out = _add_ratios(out)
-    out.index.name = "territory" if by == "territory" else "crm_rep"
-    order = [c for c in KPI_COLUMNS if c in out.columns]
-    return out[order]
+    return out
+
+
+def _unit_counts_and_potential(
+    units: pd.DataFrame, alignment: Any, index: pd.Index
+) -> tuple[pd.Series, pd.Series]:
+    """Units and summed unit ``potential`` per territory of the alignment."""
+    assign = _assignment(alignment)
+    _check_units_covered(units, assign)
+    grp = assign.reindex(units.index)
+    count = grp.value_counts().reindex(index, fill_value=0).astype("int64")
+    potential = pd.to_numeric(units["potential"]).groupby(grp).sum().reindex(index, fill_value=0.0)
+    return count, potential
+
+
+def _break_even(
+    break_even: float | pd.Series | Mapping[Hashable, float],
+    reps: pd.DataFrame | None,
+    index: pd.Index,
+) -> pd.Series | float:
+    """Break-even revenue per row: one number scaled by the reps' FTE, or given per territory."""
+    if isinstance(break_even, int | float | np.integer | np.floating):
+        fte = (
+            reps["fte"].reindex(index).astype(float)
+            if reps is not None and "fte" in reps.columns
+            else 1.0
+        )
+        return float(break_even) * fte
+    return pd.Series(break_even, dtype=float).reindex(index)
+
+
+def _with_total(out: pd.DataFrame) -> pd.DataFrame:
+    """``out`` with a ``TOTAL`` row of column sums (blank rep name)."""
+    out = out.copy()
+    tot = out.drop(columns=[c for c in ("rep_name",) if c in out]).sum(min_count=1)
+    out.loc[TOTAL] = tot
+    if "rep_name" in out:
+        out.loc[TOTAL, "rep_name"] = ""
+    return out
 
 
 def _year_days(p: Period) -> int:
