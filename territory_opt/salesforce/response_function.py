@@ -306,19 +306,45 @@ def response_allocation(
             ),
         ]
     )
-    where = "units"
     ratio_cols = {
         "workload": workload_col,
         "conversion": conversion_col,
         "manager_seniority": manager_seniority_col,
         "rep_seniority": rep_seniority_col,
     }
-    numeric = [potential_col, *(c for c in ratio_cols.values() if c is not None)]
+    _check_response_units(units, potential_col, list(ratio_cols.values()), territory_col)
+    scale = _unit_scale(units, potential_col, ratio_cols, coefficients)
+    out = _optimal_times(
+        scale,
+        units.index,
+        margin_rate=float(margin_rate),
+        cost_per_time=float(cost_per_rep) / float(time_per_rep),
+        time_per_rep=float(time_per_rep),
+        elasticity=coefficients.time,
+    )
+    by_territory: pd.Series | None = None
+    if territory_col is not None:
+        out["territory"] = units[territory_col].to_numpy()
+        by_territory = out.groupby("territory", sort=True)["optimal_reps"].sum()
+    return ResponseAllocation(
+        out, float(out["optimal_reps"].sum()), float(out["profit"].sum()), by_territory
+    )
+
+
+def _check_response_units(
+    units: pd.DataFrame,
+    potential_col: str,
+    ratio_cols: list[str | None],
+    territory_col: str | None,
+) -> None:
+    """Raise a ValidationError on missing columns, bad numbers or a ratio column of mean 0."""
+    where = "units"
+    numeric = [potential_col, *(c for c in ratio_cols if c is not None)]
     needed = numeric + ([territory_col] if territory_col is not None else [])
     _require_columns(units, needed, where)
     problems = _numeric_problems(units, numeric, where)
     if not problems:
-        for c in ratio_cols.values():
+        for c in ratio_cols:
             if c is not None and not float(units[c].astype(float).mean()) > 0:
                 problems.append(
                     InputIssue(
@@ -331,51 +357,65 @@ def response_allocation(
     if problems:
         raise ValidationError(problems)
 
+
+def _unit_scale(
+    units: pd.DataFrame,
+    potential_col: str,
+    ratio_cols: dict[str, str | None],
+    coefficients: ResponseCoefficients,
+) -> np.ndarray:
+    """Sales of each unit at one unit of selling time (every factor but time)."""
+
     def ratio(col: str | None) -> np.ndarray | float:
         if col is None:
             return 1.0
         v = units[col].astype(float).to_numpy()
         return v / v.mean()
 
-    scale = np.asarray(
+    return np.asarray(
         response_sales(
             1.0,
             potential=units[potential_col].astype(float).to_numpy(),
-            workload_ratio=ratio(workload_col),
-            conversion_ratio=ratio(conversion_col),
-            manager_seniority_ratio=ratio(manager_seniority_col),
-            rep_seniority_ratio=ratio(rep_seniority_col),
+            workload_ratio=ratio(ratio_cols["workload"]),
+            conversion_ratio=ratio(ratio_cols["conversion"]),
+            manager_seniority_ratio=ratio(ratio_cols["manager_seniority"]),
+            rep_seniority_ratio=ratio(ratio_cols["rep_seniority"]),
             coefficients=coefficients,
         ),
         dtype=float,
     ) * np.ones(len(units))
-    cost_per_time = float(cost_per_rep) / float(time_per_rep)
+
+
+def _optimal_times(
+    scale: np.ndarray,
+    index: pd.Index,
+    *,
+    margin_rate: float,
+    cost_per_time: float,
+    time_per_rep: float,
+    elasticity: float,
+) -> pd.DataFrame:
+    """Optimal time per unit with its reps, sales, margin, cost and profit."""
     t = np.asarray(
         optimal_selling_time(
             scale,
-            elasticity=coefficients.time,
-            margin_rate=float(margin_rate),
+            elasticity=elasticity,
+            margin_rate=margin_rate,
             cost_per_time=cost_per_time,
         ),
         dtype=float,
     )
-    sales = scale * t**coefficients.time
+    sales = scale * t**elasticity
     out = pd.DataFrame(
         {
             "scale": scale,
             "optimal_time": t,
-            "optimal_reps": t / float(time_per_rep),
+            "optimal_reps": t / time_per_rep,
             "sales": sales,
-            "margin": sales * float(margin_rate),
+            "margin": sales * margin_rate,
             "cost": t * cost_per_time,
         },
-        index=units.index,
+        index=index,
     )
     out["profit"] = out["margin"] - out["cost"]
-    by_territory: pd.Series | None = None
-    if territory_col is not None:
-        out["territory"] = units[territory_col].to_numpy()
-        by_territory = out.groupby("territory", sort=True)["optimal_reps"].sum()
-    return ResponseAllocation(
-        out, float(out["optimal_reps"].sum()), float(out["profit"].sum()), by_territory
-    )
+    return out
