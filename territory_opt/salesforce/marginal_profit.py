@@ -168,6 +168,23 @@ def marginal_profitability(
         ]
     )
     hc = list(headcounts)
+    _check_headcounts(hc, units_per_rep, market_potential)
+    n = np.array(hc, dtype=float)
+    potential = (
+        np.full(n.shape, np.nan) if market_potential is None else float(market_potential) / n
+    )
+    units = _units_per_rep(units_per_rep, potential)
+    table = _profit_table(hc, potential, units, float(margin_per_unit), float(cost_per_rep))
+    best = int(table["profit"].to_numpy().argmax())
+    return MarginalProfitability(table, int(table.index[best]), float(table["profit"].iloc[best]))
+
+
+def _check_headcounts(
+    hc: list[int],
+    units_per_rep: Sequence[float] | Callable[[float], float],
+    market_potential: float | None,
+) -> None:
+    """Raise a ValidationError on bad headcounts or a missing or bad market potential."""
     problems: list[InputIssue] = []
     if not hc:
         problems.append(
@@ -208,21 +225,22 @@ def marginal_profitability(
     if problems:
         raise ValidationError(problems)
 
-    n = np.array(hc, dtype=float)
-    potential = (
-        np.full(n.shape, np.nan) if market_potential is None else float(market_potential) / n
-    )
+
+def _units_per_rep(
+    units_per_rep: Sequence[float] | Callable[[float], float], potential: np.ndarray
+) -> np.ndarray:
+    """Units sold per rep at each headcount (the response at ``potential`` or the values given)."""
     if callable(units_per_rep):
         units = np.array([float(units_per_rep(float(p))) for p in potential])
     else:
         units = np.asarray(list(units_per_rep), dtype=float)
-        if units.shape != n.shape:
+        if units.shape != potential.shape:
             raise ValidationError(
                 [
                     InputIssue(
                         "settings",
                         "units_per_rep",
-                        f"has {units.size} values for {n.size} headcounts.",
+                        f"has {units.size} values for {potential.size} headcounts.",
                         "give one units-per-rep value per headcount, in the same order.",
                     )
                 ]
@@ -238,6 +256,17 @@ def marginal_profitability(
                 )
             ]
         )
+    return units
+
+
+def _profit_table(
+    hc: list[int],
+    potential: np.ndarray,
+    units: np.ndarray,
+    margin_per_unit: float,
+    cost_per_rep: float,
+) -> pd.DataFrame:
+    """Units, margin, cost, profit and marginal profit per headcount (ascending)."""
     table = pd.DataFrame(
         {
             "headcount": np.array(hc, dtype=int),
@@ -247,10 +276,9 @@ def marginal_profitability(
     )
     table = table.sort_values("headcount").set_index("headcount")
     table["total_units"] = table.index.to_numpy() * table["units_per_rep"]
-    table["total_margin"] = table["total_units"] * float(margin_per_unit)
-    table["total_cost"] = table.index.to_numpy() * float(cost_per_rep)
+    table["total_margin"] = table["total_units"] * margin_per_unit
+    table["total_cost"] = table.index.to_numpy() * cost_per_rep
     table["profit"] = table["total_margin"] - table["total_cost"]
     steps = np.diff(table.index.to_numpy().astype(float), prepend=np.nan)
     table["marginal_profit"] = table["profit"].diff() / steps
-    best = int(table["profit"].to_numpy().argmax())
-    return MarginalProfitability(table, int(table.index[best]), float(table["profit"].iloc[best]))
+    return table
