@@ -216,8 +216,6 @@ def refine_borders(
         ``"feasible"`` when every hard constraint of ``problem`` holds (:func:`check_plan`),
         else ``"infeasible"`` (the message says what fails).
     """
-    from ..solve.pipeline import optimize
-
     t0 = time.perf_counter()
     series = plan.assignment if isinstance(plan, Alignment) else plan
     a = _columns_of(problem, series)
@@ -226,24 +224,92 @@ def refine_borders(
     before = check_plan(problem, a)
     obj0 = plan_objective(problem, a)
     if not free.any():
-        report = SolveReport(
-            "feasible" if before.feasible else "infeasible",
-            obj0,
-            None,
-            None,
-            time.perf_counter() - t0,
-            "refine_borders",
-            "no free unit: plan unchanged",
-        )
-        return Alignment.from_assignment(series.copy(), problem=problem, report=report)
+        return _unchanged(problem, series, before, obj0, t0)
     red = _contract(problem, a, free)
     mode = problem.contiguity if contiguity == "same" else contiguity
-    rp = red.problem.replace(contiguity=mode)
-    soft = False
+    rp, soft = _repair_problem(problem, red.problem.replace(contiguity=mode), before, obj0, penalty)
+    notes = _free_notes(problem, rp, free, hops, seams, soft)
+    red_asg, bound, note = _solve_repair(
+        rp, red.start, soft, solver, time_limit=time_limit, gap=gap, seed=seed, nearest=nearest
+    )
+    notes.append(note)
+    out = _expand(a, red.members, red_asg)
+    after = check_plan(problem, out)
+    obj1 = plan_objective(problem, out)
+    if _worse(after, obj1, before, obj0):
+        notes.append("the repair did not improve the plan: kept the plan given")
+        out, after, obj1 = a, before, obj0
+    if not after.feasible:
+        notes.extend(after.violations)
+    report = SolveReport(
+        status="feasible" if after.feasible else "infeasible",
+        objective=obj1,
+        bound=bound,
+        gap=None,
+        seconds=time.perf_counter() - t0,
+        solver=f"refine_borders({solver})",
+        message="; ".join(notes),
+    )
+    return Alignment.from_assignment(_rep_series(problem, out), problem=problem, report=report)
+
+
+def _unchanged(
+    problem: TerritoryProblem, series: pd.Series, before: PlanCheck, obj0: float, t0: float
+) -> Alignment:
+    """The plan given, unchanged, with a report saying no unit was free."""
+    report = SolveReport(
+        "feasible" if before.feasible else "infeasible",
+        obj0,
+        None,
+        None,
+        time.perf_counter() - t0,
+        "refine_borders",
+        "no free unit: plan unchanged",
+    )
+    return Alignment.from_assignment(series.copy(), problem=problem, report=report)
+
+
+def _expand(a: np.ndarray, members: list[np.ndarray], red_asg: np.ndarray) -> np.ndarray:
+    """Columns of all units: ``a`` with each super-unit's members given its repaired column."""
+    out = a.copy()
+    for g, mem in enumerate(members):
+        out[mem] = red_asg[g]
+    return out
+
+
+def _rep_series(problem: TerritoryProblem, out: np.ndarray) -> pd.Series:
+    """Unit id -> rep id of a column array."""
+    return pd.Series(
+        [problem.rep_ids[int(c)] for c in out.tolist()],
+        index=pd.Index(list(problem.unit_ids), name="unit"),
+        name="rep",
+        dtype=object,
+    )
+
+
+def _repair_problem(
+    problem: TerritoryProblem,
+    rp: TerritoryProblem,
+    before: PlanCheck,
+    obj0: float,
+    penalty: float | None,
+) -> tuple[TerritoryProblem, bool]:
+    """The contracted problem ``rp``, its balance made soft when the plan breaks hard bounds."""
     if not before.feasible and any(b.penalty is None for b in problem.balance):
         pen = penalty if penalty is not None else 10.0 * max(obj0, 1.0)
-        rp = _soft(rp, pen)
-        soft = True
+        return _soft(rp, pen), True
+    return rp, False
+
+
+def _free_notes(
+    problem: TerritoryProblem,
+    rp: TerritoryProblem,
+    free: np.ndarray,
+    hops: int,
+    seams: bool,
+    soft: bool,
+) -> list[str]:
+    """Log and describe what the repair frees and locks (first notes of the report)."""
     logger.info(
         "seam repair: %d of %d units free, %d super-units, soft balance: %s",
         int(free.sum()),
@@ -258,6 +324,26 @@ def refine_borders(
     ]
     if soft:
         notes.append("start plan outside the bounds: soft balance with a large penalty")
+    return notes
+
+
+def _solve_repair(
+    rp: TerritoryProblem,
+    start: pd.Series,
+    soft: bool,
+    solver: str,
+    *,
+    time_limit: float,
+    gap: float,
+    seed: int,
+    nearest: int | None,
+) -> tuple[np.ndarray, float | None, str]:
+    """Solve the repair MILP from ``start``: its columns, bound (None if soft) and a note.
+
+    On a solver failure the start is returned unchanged, without a bound.
+    """
+    from ..solve.pipeline import optimize
+
     try:
         al = optimize(
             rp,
@@ -266,45 +352,17 @@ def refine_borders(
             gap=gap,
             seed=seed,
             nearest=nearest,
-            start=red.start,
+            start=start,
             raise_infeasible=False,
         )
         rep = al.report
         assert rep is not None
         red_asg = _columns_of(rp, al.assignment)
-        notes.append(f"repair MILP: {rep.status} in {rep.seconds:.1f} s ({rep.message})")
-        bound = rep.bound if not soft else None
+        note = f"repair MILP: {rep.status} in {rep.seconds:.1f} s ({rep.message})"
+        return red_asg, (rep.bound if not soft else None), note
     except (InfeasibleError, SolverError) as exc:
-        red_asg = _columns_of(rp, red.start)
-        notes.append(f"repair MILP failed ({str(exc).splitlines()[0]}): plan unchanged")
-        bound = None
-    out = a.copy()
-    for g, mem in enumerate(red.members):
-        out[mem] = red_asg[g]
-    after = check_plan(problem, out)
-    obj1 = plan_objective(problem, out)
-    if _worse(after, obj1, before, obj0):
-        notes.append("the repair did not improve the plan: kept the plan given")
-        out, after, obj1 = a, before, obj0
-    status = "feasible" if after.feasible else "infeasible"
-    if not after.feasible:
-        notes.extend(after.violations)
-    report = SolveReport(
-        status=status,
-        objective=obj1,
-        bound=bound,
-        gap=None,
-        seconds=time.perf_counter() - t0,
-        solver=f"refine_borders({solver})",
-        message="; ".join(notes),
-    )
-    assignment = pd.Series(
-        [problem.rep_ids[int(c)] for c in out.tolist()],
-        index=pd.Index(list(problem.unit_ids), name="unit"),
-        name="rep",
-        dtype=object,
-    )
-    return Alignment.from_assignment(assignment, problem=problem, report=report)
+        red_asg = _columns_of(rp, start)
+        return red_asg, None, f"repair MILP failed ({str(exc).splitlines()[0]}): plan unchanged"
 
 
 def _worse(after: PlanCheck, obj1: float, before: PlanCheck, obj0: float) -> bool:
