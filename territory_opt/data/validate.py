@@ -209,7 +209,17 @@ def _check_reps(
     allow_shared_homes: bool,
     problems: list[InputIssue],
 ) -> None:
+    """Reps: unique ids, their number, FTE and homes (columns ``None`` are not checked)."""
     _check_ids("reps", "index", reps.index.to_series(index=reps.index), problems)
+    _check_rep_count(reps, unit_ids, problems)
+    if fte_col is not None:
+        _check_fte(reps, fte_col, problems)
+    if home_col is not None:
+        _check_homes(reps, unit_ids, units, home_col, allow_shared_homes, problems)
+
+
+def _check_rep_count(reps: pd.DataFrame, unit_ids: pd.Index, problems: list[InputIssue]) -> None:
+    """At least one rep, and no more reps than units."""
     if len(reps) == 0:
         problems.append(InputIssue("reps", "-", "there are no reps.", "give at least one rep."))
     if len(reps) > len(unit_ids):
@@ -221,30 +231,42 @@ def _check_reps(
                 "remove reps or use smaller units.",
             )
         )
-    if fte_col is not None:
-        if fte_col not in reps.columns:
-            problems.append(
-                InputIssue(
-                    "reps",
-                    f"column {fte_col!r}",
-                    "FTE column is missing.",
-                    "add it (1.0 for a full-time rep) or pass fte_col=None for equal shares.",
-                )
+
+
+def _check_fte(reps: pd.DataFrame, fte_col: str, problems: list[InputIssue]) -> None:
+    """The FTE column exists and holds positive numbers."""
+    if fte_col not in reps.columns:
+        problems.append(
+            InputIssue(
+                "reps",
+                f"column {fte_col!r}",
+                "FTE column is missing.",
+                "add it (1.0 for a full-time rep) or pass fte_col=None for equal shares.",
             )
-        else:
-            fte = pd.to_numeric(reps[fte_col], errors="coerce").to_numpy(dtype=float)
-            bad = ~np.isfinite(fte) | (fte <= 0)
-            if bad.any():
-                problems.append(
-                    InputIssue(
-                        "reps",
-                        f"rep(s) {_listed(list(reps.index[bad]))}, column {fte_col!r}",
-                        "FTE must be a positive number.",
-                        "use e.g. 1.0 for full time, 0.5 for half time.",
-                    )
-                )
-    if home_col is None:
+        )
         return
+    fte = pd.to_numeric(reps[fte_col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(fte) | (fte <= 0)
+    if bad.any():
+        problems.append(
+            InputIssue(
+                "reps",
+                f"rep(s) {_listed(list(reps.index[bad]))}, column {fte_col!r}",
+                "FTE must be a positive number.",
+                "use e.g. 1.0 for full time, 0.5 for half time.",
+            )
+        )
+
+
+def _check_homes(
+    reps: pd.DataFrame,
+    unit_ids: pd.Index,
+    units: gpd.GeoDataFrame | None,
+    home_col: str,
+    allow_shared_homes: bool,
+    problems: list[InputIssue],
+) -> None:
+    """Every rep has a home: a known unit id (not shared unless allowed) or a point in a unit."""
     if home_col not in reps.columns:
         problems.append(
             InputIssue(
@@ -280,18 +302,7 @@ def _check_reps(
             )
         )
     if not as_points.empty and units is not None and units.crs is not None:
-        pts = gpd.GeoSeries(list(as_points), index=as_points.index, crs=units.crs)
-        hits = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), units[["geometry"]], predicate="within")
-        outside = [r for r in as_points.index if r not in hits.index]
-        if outside:
-            problems.append(
-                InputIssue(
-                    "reps",
-                    f"rep(s) {_listed(outside)}",
-                    "home point lies outside every unit.",
-                    "check the coordinates (lon/lat order, CRS) or give a home unit id.",
-                )
-            )
+        _check_home_points(as_points, units, problems)
     if not allow_shared_homes:
         shared = as_ids[as_ids.duplicated(keep=False)]
         if not shared.empty:
@@ -303,6 +314,24 @@ def _check_reps(
                     "pass allow_shared_homes=True, or give each rep its own home unit.",
                 )
             )
+
+
+def _check_home_points(
+    as_points: pd.Series, units: gpd.GeoDataFrame, problems: list[InputIssue]
+) -> None:
+    """Every home given as a point lies within a unit."""
+    pts = gpd.GeoSeries(list(as_points), index=as_points.index, crs=units.crs)
+    hits = gpd.sjoin(gpd.GeoDataFrame(geometry=pts), units[["geometry"]], predicate="within")
+    outside = [r for r in as_points.index if r not in hits.index]
+    if outside:
+        problems.append(
+            InputIssue(
+                "reps",
+                f"rep(s) {_listed(outside)}",
+                "home point lies outside every unit.",
+                "check the coordinates (lon/lat order, CRS) or give a home unit id.",
+            )
+        )
 
 
 def _check_mapping(
