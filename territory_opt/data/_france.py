@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -179,26 +180,52 @@ def read_communes_source(
         raise ValidationError(
             f"unknown département code(s) {unknown}; use INSEE codes such as '14', '2A', '971'."
         )
-    dep_ids = dict(zip(deps["id"], deps["code"], strict=True))
-    regions = pd.read_csv(_data_file("regions.csv.lzma"), compression="xz", dtype=str)
-    region_of_dep = deps.set_index("code")["region_id"].map(
-        dict(zip(regions["id"], regions["code"], strict=True))
+    raw = _read_communes()
+    # Every current commune of the country: a commune nouvelle's missing land is found
+    # against its neighbours, which may lie in another département.
+    com = raw[raw["type"] == "COM"].copy()
+    com["departement"] = com["departement_id"].map(dict(zip(deps["id"], deps["code"], strict=True)))
+    com, rebuilt, dropped = _rebuild_missing_geometries(com, raw, wanted, missing_geometry)
+    geoms = shapely.make_valid(shapely.from_wkb(com["geometry"].tolist()))
+    wanted_mask = com["departement"].isin(wanted).to_numpy()
+    geoms, filled = fill_absorbed(
+        com["id"].to_numpy(),
+        com["code"].to_numpy(),
+        geoms,
+        wanted_mask,
+        absorbers(raw, _NULL),
     )
-    epci = pd.read_csv(_data_file("epci.csv.lzma"), compression="xz", dtype=str)
-    epci_code = dict(zip(epci["id"], epci["code"], strict=True))
+    gdf = _communes_frame(com[wanted_mask], geoms[wanted_mask], deps, set(rebuilt) | set(filled))
+    gdf.attrs["dropped_no_geometry"] = dropped
+    gdf.attrs["absorbed_filled"] = {k: filled[k] for k in sorted(filled)}
+    return gdf.sort_values("insee").reset_index(drop=True)
+
+
+def _read_communes() -> pd.DataFrame:
+    """Communes and delegated communes of the whole country, as text (geometry in hex WKB)."""
     cols = ["id", "code", "type", "nom", "type_nom", "population_municipale", "departement_id"]
     cols += ["commune_parent_id", "epci_id", "geometry"]
-    raw = pd.read_csv(
+    return pd.read_csv(
         _data_file("communes.csv.lzma"),
         compression="xz",
         usecols=cols,
         dtype=str,
         keep_default_na=False,
     )
-    # Every current commune of the country: a commune nouvelle's missing land is found
-    # against its neighbours, which may lie in another département.
-    com = raw[raw["type"] == "COM"].copy()
-    com["departement"] = com["departement_id"].map(dep_ids)
+
+
+def _rebuild_missing_geometries(
+    com: pd.DataFrame,
+    raw: pd.DataFrame,
+    wanted: list[str],
+    missing_geometry: Literal["drop", "raise"],
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Communes without geometry rebuilt from their delegated communes, or dropped.
+
+    Returns the communes kept (geometry filled in), the codes rebuilt and the codes
+    dropped in the wanted départements (logged).
+    """
+    com = com.copy()
     is_wanted = com["departement"].isin(wanted)
     missing = com["geometry"].isin([_NULL, ""])
     rebuilt: list[str] = []
@@ -224,25 +251,27 @@ def read_communes_source(
             )
     dropped_here = [c for c in dropped if c in set(com.loc[is_wanted, "code"])]
     com = com[~com["code"].isin(dropped)]
-    dropped = dropped_here
-    if dropped:
+    if dropped_here:
         logger.warning(
-            "dropped %d commune(s) without geometry in the source: %s", len(dropped), dropped
+            "dropped %d commune(s) without geometry in the source: %s",
+            len(dropped_here),
+            dropped_here,
         )
-    geoms = shapely.make_valid(shapely.from_wkb(com["geometry"].tolist()))
-    wanted_mask = com["departement"].isin(wanted).to_numpy()
-    geoms, filled = fill_absorbed(
-        com["id"].to_numpy(),
-        com["code"].to_numpy(),
-        geoms,
-        wanted_mask,
-        absorbers(raw, _NULL),
+    return com, rebuilt, dropped_here
+
+
+def _communes_frame(
+    com: pd.DataFrame, geoms: np.ndarray, deps: pd.DataFrame, repaired: set[str]
+) -> gpd.GeoDataFrame:
+    """The output columns of the wanted communes (region and EPCI codes looked up)."""
+    regions = pd.read_csv(_data_file("regions.csv.lzma"), compression="xz", dtype=str)
+    region_of_dep = deps.set_index("code")["region_id"].map(
+        dict(zip(regions["id"], regions["code"], strict=True))
     )
-    com = com[wanted_mask]
-    geoms = geoms[wanted_mask]
-    repaired = set(rebuilt) | set(filled)
+    epci = pd.read_csv(_data_file("epci.csv.lzma"), compression="xz", dtype=str)
+    epci_code = dict(zip(epci["id"], epci["code"], strict=True))
     pop = pd.to_numeric(com["population_municipale"].replace(_NULL, "0"), errors="raise")
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         {
             "insee": com["code"].to_numpy(),
             "name": [full_name(n, t) for n, t in zip(com["nom"], com["type_nom"], strict=True)],
@@ -255,6 +284,3 @@ def read_communes_source(
         geometry=geoms,
         crs=SOURCE_CRS,
     )
-    gdf.attrs["dropped_no_geometry"] = dropped
-    gdf.attrs["absorbed_filled"] = {k: filled[k] for k in sorted(filled)}
-    return gdf.sort_values("insee").reset_index(drop=True)
