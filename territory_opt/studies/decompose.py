@@ -244,51 +244,26 @@ def decompose(
     pieces_seconds = time.perf_counter() - tp
     table, restricted = _pieces_table(pieces, results)
     stitched_s = pd.concat([results[g][0] for g in order]).reindex(list(problem.unit_ids))
-    a0 = _columns_of(problem, stitched_s)
-    check0 = check_plan(problem, a0)
-    obj0 = plan_objective(problem, a0)
+    check0, obj0 = _evaluate(problem, stitched_s)
     first = time.perf_counter() - t0 if check0.feasible else None
     notes = [
         f"{len(pieces)} pieces in {pieces_seconds:.1f} s ({s.workers} worker(s)); stitched plan "
         + ("feasible" if check0.feasible else "infeasible: " + "; ".join(check0.violations))
     ]
-    stitched_report = SolveReport(
-        "feasible" if check0.feasible else "infeasible",
-        obj0,
-        None,
-        None,
-        pieces_seconds,
-        f"decompose({s.solver})",
-        notes[0],
+    stitched = _stitched_alignment(
+        problem, stitched_s, check0, obj0, pieces_seconds, s.solver, notes[0]
     )
-    stitched = Alignment.from_assignment(stitched_s, problem=problem, report=stitched_report)
     final, repair_report = stitched, None
     if s.repair:
         final, repair_report, first = _repair(
             problem, stitched_s, check0.feasible, regions_s, s, t0, first, notes
         )
-    a1 = _columns_of(problem, final.assignment)
-    check1 = check_plan(problem, a1)
-    obj1 = plan_objective(problem, a1)
+    check1, obj1 = _evaluate(problem, final.assignment)
     if first is None and check1.feasible:
         first = time.perf_counter() - t0
-    tb = time.perf_counter()
-    br = (
-        lagrangian_bound(problem, upper=obj1, time_limit=s.bound_time_limit)
-        if s.bound
-        else BoundResult(None, "not computed")
-    )
-    bound_seconds = time.perf_counter() - tb
+    br, bound_seconds = _bound(problem, obj1, s)
     status, gapv = _status_and_gap(check1.feasible, obj1, br.value)
-    notes.append(
-        f"bound: {br.kind}, {br.iterations} iterations in {br.seconds:.1f} s"
-        if br.value is not None
-        else f"bound: {br.kind}"
-    )
-    if restricted is not None:
-        notes.append(
-            "the sum of the piece bounds is a bound only for region-confined plans, not for the full problem"
-        )
+    notes += _bound_notes(br, restricted is not None)
     report = SolveReport(
         status=status,
         objective=obj1,
@@ -318,6 +293,61 @@ def decompose(
         seconds=time.perf_counter() - t0,
         message="; ".join(notes),
     )
+
+
+def _evaluate(problem: TerritoryProblem, assignment: pd.Series) -> tuple[PlanCheck, float]:
+    """Feasibility check and objective of a plan (unit id -> rep id) of ``problem``."""
+    a = _columns_of(problem, assignment)
+    return check_plan(problem, a), plan_objective(problem, a)
+
+
+def _stitched_alignment(
+    problem: TerritoryProblem,
+    stitched_s: pd.Series,
+    check0: PlanCheck,
+    obj0: float,
+    pieces_seconds: float,
+    solver: str,
+    note: str,
+) -> Alignment:
+    """The stitched piece plans as an alignment, with their own report."""
+    report = SolveReport(
+        "feasible" if check0.feasible else "infeasible",
+        obj0,
+        None,
+        None,
+        pieces_seconds,
+        f"decompose({solver})",
+        note,
+    )
+    return Alignment.from_assignment(stitched_s, problem=problem, report=report)
+
+
+def _bound(
+    problem: TerritoryProblem, obj1: float, s: DecompositionSettings
+) -> tuple[BoundResult, float]:
+    """The Lagrangian bound (when asked for) and the seconds it took."""
+    tb = time.perf_counter()
+    br = (
+        lagrangian_bound(problem, upper=obj1, time_limit=s.bound_time_limit)
+        if s.bound
+        else BoundResult(None, "not computed")
+    )
+    return br, time.perf_counter() - tb
+
+
+def _bound_notes(br: BoundResult, restricted: bool) -> list[str]:
+    """Report notes on the bound (and on the piece bounds when they only hold per region)."""
+    notes = [
+        f"bound: {br.kind}, {br.iterations} iterations in {br.seconds:.1f} s"
+        if br.value is not None
+        else f"bound: {br.kind}"
+    ]
+    if restricted:
+        notes.append(
+            "the sum of the piece bounds is a bound only for region-confined plans, not for the full problem"
+        )
+    return notes
 
 
 _PieceResults = dict[Hashable, tuple[pd.Series, SolveReport, list[str]]]
