@@ -91,6 +91,7 @@ def make_data(
     dis_weight: float,
     shape_weight: float = 0.02,
 ) -> _Data:
+    """Normalise an instance for the search (symmetric graph, scales, feature matrix)."""
     n = len(neighbors)
     meas = np.asarray(measures, dtype=float).reshape(n, -1)
     m = meas.shape[1]
@@ -99,55 +100,19 @@ def make_data(
     lower = np.asarray(lower, dtype=float).reshape(k, m)
     upper = np.asarray(upper, dtype=float).reshape(k, m)
     centres = np.asarray(centres, dtype=np.int64)
-    adj = [
-        sorted({int(j) for j in np.asarray(nb).ravel() if int(j) != i})
-        for i, nb in enumerate(neighbors)
-    ]
-    # make the graph symmetric whatever the caller gave
-    for i in range(n):
-        for j in adj[i]:
-            if i not in adj[j]:
-                adj[j].append(i)
+    adj = _symmetric_adjacency(neighbors)
     eu = np.fromiter((i for i in range(n) for _ in adj[i]), dtype=np.int64)
     ev = np.fromiter((j for i in range(n) for j in adj[i]), dtype=np.int64)
     typical = np.where(meas.sum(axis=0) > 0, meas.sum(axis=0) / k, 1.0)
-    lo_scale = np.where(lower > 0, lower, typical)
-    up_scale = np.where(upper > 0, upper, typical)
-    allow = (
-        np.ones((n, k), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
-    )
-    allow[centres, :] = False
-    allow[centres, np.arange(k)] = True
+    allow = _allowed_with_centres(allowed, centres, n, k)
     base = (
         np.full(n, -1, dtype=np.int64) if baseline is None else np.asarray(baseline, dtype=np.int64)
     )
     dis = np.zeros(n) if disruption is None else np.asarray(disruption, dtype=float)
     if baseline is None:
         dis = np.zeros(n)
-    search_cost = cost.copy()
-    if dis_weight and baseline is not None:
-        leave = np.zeros((n, k))
-        has = base >= 0
-        leave[has] = dis[has, None]
-        leave[np.flatnonzero(has), base[has]] = 0.0
-        search_cost = search_cost + dis_weight * leave
-    cols = [meas, search_cost]
-    c_cost = m
-    c_dis = -1
-    c_bad = -1
-    width = m + k
-    if baseline is not None and dis.any():
-        D = np.zeros((n, k))
-        has = base >= 0
-        D[np.flatnonzero(has), base[has]] = dis[has]
-        cols.append(D)
-        c_dis = width
-        width += k
-    if not allow.all():
-        cols.append((~allow).astype(float))
-        c_bad = width
-        width += k
-    X = np.hstack(cols)
+    search_cost = _search_cost(cost, base, dis, dis_weight if baseline is not None else 0.0)
+    X, c_dis, c_bad = _features(meas, search_cost, base, dis, allow, baseline is not None)
     is_centre = np.zeros(n, dtype=bool)
     is_centre[centres] = True
     data = _Data(
@@ -160,8 +125,8 @@ def make_data(
         measures=meas,
         lower=lower,
         upper=upper,
-        lo_scale=lo_scale,
-        up_scale=up_scale,
+        lo_scale=np.where(lower > 0, lower, typical),
+        up_scale=np.where(upper > 0, upper, typical),
         cost=search_cost,
         raw_cost=cost,
         centres=centres,
@@ -172,20 +137,97 @@ def make_data(
         budget=budget,
         dis_weight=float(dis_weight),
         X=X,
-        c_cost=c_cost,
+        c_cost=m,
         c_dis=c_dis,
         c_bad=c_bad,
         grow_key=np.zeros((n, k)),
     )
     data.grow_key = _growth_key(data)
-    # shape regulariser: zero-weight units cost nothing and would drift anywhere; give
-    # every unit a small geographic pull (row-normalised key) in the *search* cost only
+    _add_shape_pull(data, cost, shape_weight)
+    return data
+
+
+def _symmetric_adjacency(neighbors: tuple[np.ndarray, ...]) -> list[list[int]]:
+    """Neighbour lists without self-loops, made symmetric whatever the caller gave."""
+    n = len(neighbors)
+    adj = [
+        sorted({int(j) for j in np.asarray(nb).ravel() if int(j) != i})
+        for i, nb in enumerate(neighbors)
+    ]
+    for i in range(n):
+        for j in adj[i]:
+            if i not in adj[j]:
+                adj[j].append(i)
+    return adj
+
+
+def _allowed_with_centres(
+    allowed: np.ndarray | None, centres: np.ndarray, n: int, k: int
+) -> np.ndarray:
+    """Allowed (unit, territory) pairs; a centre is allowed in its own territory only."""
+    allow = (
+        np.ones((n, k), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool).copy()
+    )
+    allow[centres, :] = False
+    allow[centres, np.arange(k)] = True
+    return allow
+
+
+def _search_cost(
+    cost: np.ndarray, base: np.ndarray, dis: np.ndarray, dis_weight: float
+) -> np.ndarray:
+    """Cost plus ``dis_weight`` times the disruption of leaving each unit's baseline rep."""
+    search_cost = cost.copy()
+    if dis_weight:
+        n, k = cost.shape
+        leave = np.zeros((n, k))
+        has = base >= 0
+        leave[has] = dis[has, None]
+        leave[np.flatnonzero(has), base[has]] = 0.0
+        search_cost = search_cost + dis_weight * leave
+    return search_cost
+
+
+def _features(
+    meas: np.ndarray,
+    search_cost: np.ndarray,
+    base: np.ndarray,
+    dis: np.ndarray,
+    allow: np.ndarray,
+    has_baseline: bool,
+) -> tuple[np.ndarray, int, int]:
+    """Feature matrix X (measures, cost, disruption, disallowed) and its c_dis, c_bad columns."""
+    n, k = search_cost.shape
+    m = meas.shape[1]
+    cols = [meas, search_cost]
+    c_dis = -1
+    c_bad = -1
+    width = m + k
+    if has_baseline and dis.any():
+        D = np.zeros((n, k))
+        has = base >= 0
+        D[np.flatnonzero(has), base[has]] = dis[has]
+        cols.append(D)
+        c_dis = width
+        width += k
+    if not allow.all():
+        cols.append((~allow).astype(float))
+        c_bad = width
+        width += k
+    return np.hstack(cols), c_dis, c_bad
+
+
+def _add_shape_pull(data: _Data, cost: np.ndarray, shape_weight: float) -> None:
+    """Add a small geographic pull (row-normalised growth key) to the search cost, in place.
+
+    Zero-weight units cost nothing and would drift anywhere; the pull is in the
+    *search* cost only (``data.cost`` and the cost columns of ``data.X``).
+    """
     finite = np.where(np.isfinite(data.grow_key), data.grow_key, 1.0)
     scale = float(np.abs(cost).max(axis=1).mean()) if cost.size else 0.0
     reg = shape_weight * (scale if scale > 0 else 1.0) * finite
     data.cost = data.cost + reg
-    data.X[:, c_cost : c_cost + k] += reg
-    return data
+    data.X[:, data.c_cost : data.c_cost + data.k] += reg
 
 
 def _growth_key(d: _Data) -> np.ndarray:
