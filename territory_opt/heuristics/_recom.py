@@ -189,11 +189,62 @@ def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray 
     inside = {int(u): j for j, u in enumerate(M.tolist())}
     dist = np.stack([_hops(d.adj, inside, int(d.centres[t])) for t in T.tolist()], axis=1)
     hard = bool((st.viol[T] <= 1e-12).all())
-    m = d.m
     nx_ = s * K  # x[j, q] is column j * K + q
-    nv = nx_ if hard else nx_ + 2 * K * m
+    nv = nx_ if hard else nx_ + 2 * K * d.m
     col_cost = np.zeros(nv)
     col_cost[:nx_] = d.cost[np.ix_(M, T)].ravel()
+    lo, hi = _column_bounds(d, M, T, inside, dist, nv, hard)
+    cur = np.zeros(nv)
+    pos = np.full(d.k, -1, dtype=np.int64)
+    pos[T] = np.arange(K)
+    cur[np.arange(s) * K + pos[st.a[M]]] = 1.0
+    if (cur[:nx_] > hi[:nx_]).any() or (hi[:nx_].reshape(s, K).sum(axis=1) < 1).any():
+        return None  # the current split is outside the restriction: leave it alone
+    xcol = np.arange(nx_).reshape(s, K)
+    rows = _Rows()
+    for j in range(s):  # each unit in exactly one territory of the group
+        rows.add(xcol[j], np.ones(K), 1.0, 1.0)
+    _balance_rows(rows, d, M, T, xcol, hard, col_cost, cur)
+    if d.budget is not None and d.c_dis >= 0:
+        _budget_row(rows, st, M, T, xcol, pos)
+    _contiguity_rows(rows, d, M, T, inside, dist, hi)
+    x = _solve_split(rows, col_cost, lo, hi, cur, nx_, time_limit)
+    if x is None:
+        return None
+    labels = st.a.copy()
+    labels[M] = T[np.argmax(x.reshape(s, K), axis=1)]
+    return labels
+
+
+class _Rows:
+    """Rows of a sparse model, appended one at a time (indices, values, bounds)."""
+
+    def __init__(self) -> None:
+        self.idx: list[np.ndarray] = []
+        self.val: list[np.ndarray] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, idx: np.ndarray, val: np.ndarray, lo: float, hi: float) -> None:
+        """Append the row ``lo <= val @ x[idx] <= hi``."""
+        self.idx.append(idx)
+        self.val.append(val)
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+
+def _column_bounds(
+    d: _Data,
+    M: np.ndarray,
+    T: np.ndarray,
+    inside: dict[int, int],
+    dist: np.ndarray,
+    nv: int,
+    hard: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Column bounds: ``x`` allowed and reachable, centres fixed, slacks free when soft."""
+    K = len(T)
+    nx_ = len(M) * K
     lo = np.zeros(nv)
     hi = np.ones(nv)
     hi[:nx_] = (d.allowed[np.ix_(M, T)] & (dist >= 0)).ravel()
@@ -203,72 +254,107 @@ def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray 
         lo[c * K + q] = hi[c * K + q] = 1.0
     if not hard:
         hi[nx_:] = np.inf
-    cur = np.zeros(nv)
-    pos = np.full(d.k, -1, dtype=np.int64)
-    pos[T] = np.arange(K)
-    cur[np.arange(s) * K + pos[st.a[M]]] = 1.0
-    if (cur[:nx_] > hi[:nx_]).any() or (hi[:nx_].reshape(s, K).sum(axis=1) < 1).any():
-        return None  # the current split is outside the restriction: leave it alone
-    rows_idx: list[np.ndarray] = []
-    rows_val: list[np.ndarray] = []
-    rlo: list[float] = []
-    rhi: list[float] = []
-    xcol = np.arange(nx_).reshape(s, K)
-    rows_idx += list(xcol)
-    rows_val += [np.ones(K)] * s
-    rlo += [1.0] * s
-    rhi += [1.0] * s
+    return lo, hi
+
+
+def _balance_rows(
+    rows: _Rows,
+    d: _Data,
+    M: np.ndarray,
+    T: np.ndarray,
+    xcol: np.ndarray,
+    hard: bool,
+    col_cost: np.ndarray,
+    cur: np.ndarray,
+) -> None:
+    """Bounds of every measure of every territory; when soft, the slack columns' cost and
+    current value are filled in ``col_cost`` and ``cur``."""
+    s, K = xcol.shape
+    nx_ = s * K
     meas = d.measures[M]
     weight = 1e3 * (np.abs(col_cost[:nx_]).sum() / K + 1.0)
     for q, t in enumerate(T.tolist()):
-        for mm in range(m):
+        for mm in range(d.m):
             idx = xcol[:, q]
             val = meas[:, mm]
             load = float(val @ cur[idx])
             if not hard:
-                base = nx_ + 2 * (q * m + mm)
+                base = nx_ + 2 * (q * d.m + mm)
                 idx = np.append(idx, [base, base + 1])
                 val = np.append(val, [1.0, -1.0])
                 col_cost[base] = weight / d.lo_scale[t, mm]
                 col_cost[base + 1] = weight / d.up_scale[t, mm]
                 cur[base] = max(d.lower[t, mm] - load, 0.0)
                 cur[base + 1] = max(load - d.upper[t, mm], 0.0)
-            rows_idx.append(idx)
-            rows_val.append(val)
             margin = 1e-7 * max(abs(d.upper[t, mm]), 1.0)
-            rlo.append(d.lower[t, mm] + margin)
-            rhi.append(d.upper[t, mm] - margin)
-    if d.budget is not None and d.c_dis >= 0:
-        # disruption of M = sum of v over units with a baseline - v of those kept home
-        base_m = d.baseline[M]
-        v = d.dis[M]
-        home = (base_m >= 0) & np.isin(base_m, T)
-        cur_m = float((v * ((base_m >= 0) & (st.a[M] != base_m))).sum())
-        const = st.D - cur_m + float(v[base_m >= 0].sum())
-        rows_idx.append(xcol[np.flatnonzero(home), pos[base_m[home]]])
-        rows_val.append(-v[home])
-        rlo.append(-np.inf)
-        rhi.append(max(d.budget, st.D) - const)
-    adj = d.adj
+            rows.add(idx, val, d.lower[t, mm] + margin, d.upper[t, mm] - margin)
+
+
+def _budget_row(
+    rows: _Rows, st: State, M: np.ndarray, T: np.ndarray, xcol: np.ndarray, pos: np.ndarray
+) -> None:
+    """The disruption budget (at the current disruption when already broken)."""
+    d = st.d
+    assert d.budget is not None
+    # disruption of M = sum of v over units with a baseline - v of those kept home
+    base_m = d.baseline[M]
+    v = d.dis[M]
+    home = (base_m >= 0) & np.isin(base_m, T)
+    cur_m = float((v * ((base_m >= 0) & (st.a[M] != base_m))).sum())
+    const = st.D - cur_m + float(v[base_m >= 0].sum())
+    rows.add(
+        xcol[np.flatnonzero(home), pos[base_m[home]]],
+        -v[home],
+        -np.inf,
+        max(d.budget, st.D) - const,
+    )
+
+
+def _contiguity_rows(
+    rows: _Rows,
+    d: _Data,
+    M: np.ndarray,
+    T: np.ndarray,
+    inside: dict[int, int],
+    dist: np.ndarray,
+    hi: np.ndarray,
+) -> None:
+    """Shortest-path rows: a unit joins a territory only with a neighbour closer to its centre."""
+    K = len(T)
     for j, u in enumerate(M.tolist()):
-        nb = np.asarray([inside[w] for w in adj[u] if w in inside], dtype=np.int64)
+        nb = np.asarray([inside[w] for w in d.adj[u] if w in inside], dtype=np.int64)
         for q, t in enumerate(T.tolist()):
             if u == int(d.centres[t]) or hi[j * K + q] == 0.0:
                 continue
             closer = nb[(dist[nb, q] >= 0) & (dist[nb, q] < dist[j, q])]
-            rows_idx.append(np.concatenate([[j * K + q], closer * K + q]))
-            rows_val.append(np.concatenate([[1.0], -np.ones(len(closer))]))
-            rlo.append(-np.inf)
-            rhi.append(0.0)
+            rows.add(
+                np.concatenate([[j * K + q], closer * K + q]),
+                np.concatenate([[1.0], -np.ones(len(closer))]),
+                -np.inf,
+                0.0,
+            )
+
+
+def _solve_split(
+    rows: _Rows,
+    col_cost: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    cur: np.ndarray,
+    nx_: int,
+    time_limit: float,
+) -> np.ndarray | None:
+    """Solve the recombination MILP from ``cur``: the ``x`` columns, or None if no solution."""
+    nv = len(col_cost)
     lp = highspy.HighsLp()
     lp.num_col_ = nv
-    lp.num_row_ = len(rlo)
+    lp.num_row_ = len(rows.lo)
     lp.col_cost_ = col_cost
     lp.col_lower_ = lo
     lp.col_upper_ = hi
-    lp.row_lower_ = np.asarray(rlo, dtype=float)
-    lp.row_upper_ = np.asarray(rhi, dtype=float)
-    _sparse_rows(rows_idx, rows_val, nv, lp)
+    lp.row_lower_ = np.asarray(rows.lo, dtype=float)
+    lp.row_upper_ = np.asarray(rows.hi, dtype=float)
+    _sparse_rows(rows.idx, rows.val, nv, lp)
     lp.integrality_ = [highspy.HighsVarType.kInteger] * nx_ + [highspy.HighsVarType.kContinuous] * (
         nv - nx_
     )
@@ -280,7 +366,4 @@ def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray 
     _run(h, time_limit, nv)
     if h.getInfo().primal_solution_status != 2:  # 2 = feasible
         return None
-    x = np.asarray(h.getSolution().col_value[:nx_]).reshape(s, K)
-    labels = st.a.copy()
-    labels[M] = T[np.argmax(x, axis=1)]
-    return labels
+    return np.asarray(h.getSolution().col_value[:nx_])
