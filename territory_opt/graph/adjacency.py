@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Hashable
-from typing import Literal
+from typing import Literal, NoReturn
 
 import geopandas as gpd
 import networkx as nx
@@ -77,16 +77,7 @@ def adjacency_graph(
         raise ValidationError(f"islands must be 'bridge', 'drop' or 'raise', not {islands!r}.")
     ids = list(units[id_col]) if id_col is not None else list(units.index)
     geoms = _metric(units).geometry.to_numpy()
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    shared = shapely.intersection(geoms[left], geoms[right])
-    border = shapely.length(shared) / 1000.0
-    if contiguity == "rook":
-        ok = border > 0
-        left, right, border = left[ok], right[ok], border[ok]
-
+    left, right, border = _border_edges(geoms, contiguity)
     G = nx.Graph()
     G.add_nodes_from(ids)
     for i, j, b in zip(left.tolist(), right.tolist(), border.tolist(), strict=True):
@@ -100,28 +91,57 @@ def adjacency_graph(
         return G
     others = comps[1:]
     if islands == "raise":
-        listed = "; ".join(", ".join(map(str, sorted(c, key=str)[:5])) for c in others[:10])
-        raise ValidationError(
-            [
-                InputIssue(
-                    "units",
-                    f"units {listed}",
-                    f"{len(others)} group(s) of units are not connected to the mainland "
-                    f"({sum(map(len, others))} units).",
-                    "use islands='bridge' to link each to its nearest mainland unit, "
-                    "islands='drop' to leave them out, or add the missing neighbours.",
-                )
-            ]
-        )
+        _raise_islands(others)
     if islands == "drop":
         dropped = [u for c in others for u in c]
         G.remove_nodes_from(dropped)
         G.graph["dropped"] = sorted(dropped, key=str)
         logger.info("dropped %d units not connected to the mainland", len(dropped))
         return G
+    _bridge_islands(G, ids, geoms, comps)
+    return G
+
+
+def _border_edges(
+    geoms: np.ndarray, contiguity: Literal["rook", "queen"]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Touching pairs ``left < right`` of polygons and their shared border (km)."""
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.intersection(geoms[left], geoms[right])
+    border = shapely.length(shared) / 1000.0
+    if contiguity == "rook":
+        ok = border > 0
+        left, right, border = left[ok], right[ok], border[ok]
+    return left, right, border
+
+
+def _raise_islands(others: list[set[Hashable]]) -> NoReturn:
+    """Raise a ValidationError listing the groups not connected to the mainland."""
+    listed = "; ".join(", ".join(map(str, sorted(c, key=str)[:5])) for c in others[:10])
+    raise ValidationError(
+        [
+            InputIssue(
+                "units",
+                f"units {listed}",
+                f"{len(others)} group(s) of units are not connected to the mainland "
+                f"({sum(map(len, others))} units).",
+                "use islands='bridge' to link each to its nearest mainland unit, "
+                "islands='drop' to leave them out, or add the missing neighbours.",
+            )
+        ]
+    )
+
+
+def _bridge_islands(
+    G: nx.Graph, ids: list[Hashable], geoms: np.ndarray, comps: list[set[Hashable]]
+) -> None:
+    """Link the islands to the mainland one at a time, nearest first, in place."""
     position = {u: k for k, u in enumerate(ids)}
     mainland = set(comps[0])
-    pending = [set(c) for c in others]
+    pending = [set(c) for c in comps[1:]]
     while pending:
         main_idx = np.fromiter((position[u] for u in mainland), dtype=np.int64)
         main_tree = shapely.STRtree(geoms[main_idx])
@@ -147,7 +167,6 @@ def adjacency_graph(
         G.graph["bridged_edges"].append((u, v, gap))
         mainland |= pending.pop(k)
         logger.info("bridged %s to %s across %.2f km", u, v, gap)
-    return G
 
 
 def components_report(G: nx.Graph) -> dict[str, object]:
