@@ -67,80 +67,93 @@ def read_travel_matrix(
         A pair given twice, a value that is not a number, or no value column.
     """
     p = Path(path)
-    if p.suffix.lower() == ".parquet":
-        if not p.exists():
-            raise ValidationError(
-                [InputIssue("file", str(p), "file not found.", "check the path.")]
-            )
-        try:
-            raw = pd.read_parquet(p)
-        except ImportError as exc:
-            raise ValidationError(
-                [
-                    InputIssue(
-                        "file",
-                        str(p),
-                        "reading Parquet needs pyarrow.",
-                        "pip install pyarrow, or save the matrix as CSV.",
-                    )
-                ]
-            ) from exc
-        raw.columns = [str(c).strip() for c in raw.columns]
-    else:
-        cols = list(read_table(p).columns)  # the header first: ids are then read as text
-        u, r = _pick(cols, _UNIT, unit_col), _pick(cols, _REP, rep_col)
-        ids = [u, r] if u is not None and r is not None else [u or cols[0]]
-        raw = read_table(p, id_cols=ids)
+    raw = _read_raw(p, unit_col, rep_col)
     cols = list(raw.columns)
     u, r = _pick(cols, _UNIT, unit_col), _pick(cols, _REP, rep_col)
     if u is not None and r is not None:
-        rest = [c for c in cols if c not in (u, r)]
-        v = _pick(rest, _VALUE, value_col)
-        if v is None and value_col is None and len(rest) == 1:
-            v = rest[0]
-        if v is None:
-            raise ValidationError(
-                [
-                    InputIssue(
-                        "file",
-                        str(p),
-                        f"long travel matrix ({u}, {r}) without a value column.",
-                        f"name the value column 'minutes' or 'km' (found {rest}).",
-                    )
-                ]
-            )
-        long = pd.DataFrame(
-            {
-                "unit": raw[u].astype(str).str.strip(),
-                "rep": raw[r].astype(str).str.strip(),
-                "value": pd.to_numeric(raw[v], errors="coerce"),
-            }
-        )
-        _check_numbers(long["value"], long["unit"], long["rep"], p, raw[v])
-        dup = long.duplicated(["unit", "rep"])
-        if dup.any():
-            pairs = [f"({a}, {b})" for a, b in long.loc[dup, ["unit", "rep"]].head(5).to_numpy()]
-            raise ValidationError(
-                [
-                    InputIssue(
-                        "file",
-                        f"{p}: (unit, rep) {', '.join(pairs)}",
-                        f"{int(dup.sum())} pair(s) are given twice.",
-                        "keep one row per (unit, rep) pair.",
-                    )
-                ]
-            )
-        wide = long.pivot(index="unit", columns="rep", values="value")
+        wide = _from_long(raw, p, u, r, value_col)
     else:
-        first = u if u is not None else cols[0]
-        wide = raw.set_index(raw[first].astype(str).str.strip()).drop(columns=[first])
-        wide.columns = [str(c).strip() for c in wide.columns]
-        for c in wide.columns:
-            vals = pd.to_numeric(wide[c], errors="coerce")
-            _check_numbers(vals, pd.Series(wide.index), pd.Series([c] * len(wide)), p, wide[c])
-            wide[c] = vals
+        wide = _from_wide(raw, p, u if u is not None else cols[0])
     wide = wide.astype(float)
     wide.index.name, wide.columns.name = "unit", "rep"
+    return wide
+
+
+def _read_raw(p: Path, unit_col: str | None, rep_col: str | None) -> pd.DataFrame:
+    """The file as a table (Parquet, or CSV/XLSX with the id columns read as text)."""
+    if p.suffix.lower() != ".parquet":
+        cols = list(read_table(p).columns)  # the header first: ids are then read as text
+        u, r = _pick(cols, _UNIT, unit_col), _pick(cols, _REP, rep_col)
+        ids = [u, r] if u is not None and r is not None else [u or cols[0]]
+        return read_table(p, id_cols=ids)
+    if not p.exists():
+        raise ValidationError([InputIssue("file", str(p), "file not found.", "check the path.")])
+    try:
+        raw = pd.read_parquet(p)
+    except ImportError as exc:
+        raise ValidationError(
+            [
+                InputIssue(
+                    "file",
+                    str(p),
+                    "reading Parquet needs pyarrow.",
+                    "pip install pyarrow, or save the matrix as CSV.",
+                )
+            ]
+        ) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    return raw
+
+
+def _from_long(raw: pd.DataFrame, p: Path, u: str, r: str, value_col: str | None) -> pd.DataFrame:
+    """The unit x rep frame of a long table (columns ``u``, ``r`` and a value column)."""
+    rest = [c for c in raw.columns if c not in (u, r)]
+    v = _pick(rest, _VALUE, value_col)
+    if v is None and value_col is None and len(rest) == 1:
+        v = rest[0]
+    if v is None:
+        raise ValidationError(
+            [
+                InputIssue(
+                    "file",
+                    str(p),
+                    f"long travel matrix ({u}, {r}) without a value column.",
+                    f"name the value column 'minutes' or 'km' (found {rest}).",
+                )
+            ]
+        )
+    long = pd.DataFrame(
+        {
+            "unit": raw[u].astype(str).str.strip(),
+            "rep": raw[r].astype(str).str.strip(),
+            "value": pd.to_numeric(raw[v], errors="coerce"),
+        }
+    )
+    _check_numbers(long["value"], long["unit"], long["rep"], p, raw[v])
+    dup = long.duplicated(["unit", "rep"])
+    if dup.any():
+        pairs = [f"({a}, {b})" for a, b in long.loc[dup, ["unit", "rep"]].head(5).to_numpy()]
+        raise ValidationError(
+            [
+                InputIssue(
+                    "file",
+                    f"{p}: (unit, rep) {', '.join(pairs)}",
+                    f"{int(dup.sum())} pair(s) are given twice.",
+                    "keep one row per (unit, rep) pair.",
+                )
+            ]
+        )
+    return long.pivot(index="unit", columns="rep", values="value")
+
+
+def _from_wide(raw: pd.DataFrame, p: Path, first: str) -> pd.DataFrame:
+    """The unit x rep frame of a wide table (unit ids in column ``first``)."""
+    wide = raw.set_index(raw[first].astype(str).str.strip()).drop(columns=[first])
+    wide.columns = [str(c).strip() for c in wide.columns]
+    for c in wide.columns:
+        vals = pd.to_numeric(wide[c], errors="coerce")
+        _check_numbers(vals, pd.Series(wide.index), pd.Series([c] * len(wide)), p, wide[c])
+        wide[c] = vals
     return wide
 
 
