@@ -59,49 +59,16 @@ def generate_crm_history(
     y0, y1 = year - 1, year
     start0, start1 = pd.Timestamp(y0, 1, 1), pd.Timestamp(y1, 1, 1)
     end1 = pd.Timestamp(y1, 12, 31)
+    end0 = start1 - pd.Timedelta(days=1)
     rep_of = accounts["unit"].map(unit_rep).to_numpy(dtype=object)
     rep_ids = sorted({str(r) for r in pd.Series(unit_rep).dropna()})
     skill = dict(zip(rep_ids, rng.lognormal(0.0, 0.15, len(rep_ids)), strict=True))
     diligence = dict(zip(rep_ids, rng.uniform(0.75, 1.05, len(rep_ids)), strict=True))
-
-    def day_in(lo: pd.Timestamp, hi: pd.Timestamp, u: np.ndarray) -> np.ndarray:
-        span = (hi - lo).days
-        return (lo + pd.to_timedelta(np.floor(u * (span + 1)), unit="D")).to_numpy()
-
     prospect = accounts["segment"].eq("prospect").to_numpy()
-    u_status = rng.uniform(size=n)
-    u_date = rng.uniform(size=n)
-    first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    new1 = np.where(prospect, u_status < prospect_conversion, u_status < new_rate)
-    new0 = ~prospect & ~new1 & (u_status < new_rate + new_last_year_rate)
-    old = ~prospect & ~new1 & ~new0
-    first[new1] = day_in(start1, end1, u_date)[new1]
-    first[new0] = day_in(start0, start1 - pd.Timedelta(days=1), u_date)[new0]
-    first[old] = day_in(pd.Timestamp(y0 - 9, 1, 1), start0 - pd.Timedelta(days=1), u_date)[old]
-
-    u_loss = rng.uniform(size=n)
-    u_ldate = rng.uniform(size=n)
-    lost = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    customer = ~np.isnat(first)
-    lose0 = customer & (u_loss < loss_rate_last_year) & (first < start1.to_datetime64())
-    lose1 = customer & ~lose0 & (u_loss < loss_rate_last_year + loss_rate)
-    for mask, lo_, hi_ in ((lose0, start0, start1 - pd.Timedelta(days=1)), (lose1, start1, end1)):
-        idx = np.flatnonzero(mask)
-        for i in idx:
-            lo_i = max(lo_, pd.Timestamp(first[i]) + pd.Timedelta(days=1))
-            if lo_i <= hi_:
-                lost[i] = day_in(lo_i, hi_, u_ldate[i : i + 1])[0]
-
-    def active_fraction(lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
-        f = pd.Series(first)
-        ls = pd.Series(lost)
-        a = f.where(f > lo, lo)
-        b = (ls - pd.Timedelta(days=1)).where(ls.notna() & (ls <= hi), hi)
-        days = ((b - a).dt.days + 1).clip(lower=0).fillna(0)
-        return (days / ((hi - lo).days + 1)).to_numpy(dtype=float)
-
-    act0 = active_fraction(start0, start1 - pd.Timedelta(days=1))
-    act1 = active_fraction(start1, end1)
+    first = _first_orders(rng, prospect, year, new_rate, prospect_conversion, new_last_year_rate)
+    lost = _lost_dates(rng, first, year, loss_rate, loss_rate_last_year)
+    act0 = _active_fraction(first, lost, start0, end0)
+    act1 = _active_fraction(first, lost, start1, end1)
     potential = accounts["potential"].to_numpy(dtype=float)
     k = 6.0
     share = rng.beta(k * share_mean, k * (1 - share_mean), size=n)
@@ -125,3 +92,70 @@ def generate_crm_history(
             f"visits_{y1}": vis1,
         }
     )
+
+
+def _day_in(lo: pd.Timestamp, hi: pd.Timestamp, u: np.ndarray) -> np.ndarray:
+    """Days in ``[lo, hi]`` (both included) at the fractions ``u`` in [0, 1)."""
+    span = (hi - lo).days
+    return (lo + pd.to_timedelta(np.floor(u * (span + 1)), unit="D")).to_numpy()
+
+
+def _first_orders(
+    rng: np.random.Generator,
+    prospect: np.ndarray,
+    year: int,
+    new_rate: float,
+    prospect_conversion: float,
+    new_last_year_rate: float,
+) -> np.ndarray:
+    """First-order dates: this year, last year, or up to ten years back (NaT: never)."""
+    n = len(prospect)
+    start0, start1 = pd.Timestamp(year - 1, 1, 1), pd.Timestamp(year, 1, 1)
+    u_status = rng.uniform(size=n)
+    u_date = rng.uniform(size=n)
+    first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    new1 = np.where(prospect, u_status < prospect_conversion, u_status < new_rate)
+    new0 = ~prospect & ~new1 & (u_status < new_rate + new_last_year_rate)
+    old = ~prospect & ~new1 & ~new0
+    first[new1] = _day_in(start1, pd.Timestamp(year, 12, 31), u_date)[new1]
+    first[new0] = _day_in(start0, start1 - pd.Timedelta(days=1), u_date)[new0]
+    first[old] = _day_in(pd.Timestamp(year - 10, 1, 1), start0 - pd.Timedelta(days=1), u_date)[old]
+    return first
+
+
+def _lost_dates(
+    rng: np.random.Generator,
+    first: np.ndarray,
+    year: int,
+    loss_rate: float,
+    loss_rate_last_year: float,
+) -> np.ndarray:
+    """Dates customers were lost, last year or this year, after their first order (NaT: kept)."""
+    n = len(first)
+    start0, start1 = pd.Timestamp(year - 1, 1, 1), pd.Timestamp(year, 1, 1)
+    end1 = pd.Timestamp(year, 12, 31)
+    u_loss = rng.uniform(size=n)
+    u_ldate = rng.uniform(size=n)
+    lost = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    customer = ~np.isnat(first)
+    lose0 = customer & (u_loss < loss_rate_last_year) & (first < start1.to_datetime64())
+    lose1 = customer & ~lose0 & (u_loss < loss_rate_last_year + loss_rate)
+    for mask, lo_, hi_ in ((lose0, start0, start1 - pd.Timedelta(days=1)), (lose1, start1, end1)):
+        idx = np.flatnonzero(mask)
+        for i in idx:
+            lo_i = max(lo_, pd.Timestamp(first[i]) + pd.Timedelta(days=1))
+            if lo_i <= hi_:
+                lost[i] = _day_in(lo_i, hi_, u_ldate[i : i + 1])[0]
+    return lost
+
+
+def _active_fraction(
+    first: np.ndarray, lost: np.ndarray, lo: pd.Timestamp, hi: pd.Timestamp
+) -> np.ndarray:
+    """Share of the days of ``[lo, hi]`` each account was a customer."""
+    f = pd.Series(first)
+    ls = pd.Series(lost)
+    a = f.where(f > lo, lo)
+    b = (ls - pd.Timedelta(days=1)).where(ls.notna() & (ls <= hi), hi)
+    days = ((b - a).dt.days + 1).clip(lower=0).fillna(0)
+    return (days / ((hi - lo).days + 1)).to_numpy(dtype=float)
