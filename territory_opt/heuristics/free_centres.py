@@ -26,6 +26,7 @@ from .instance import heuristic_instance
 
 if TYPE_CHECKING:
     from ..problem.territory_problem import TerritoryProblem
+    from .evaluation import HeuristicResult
 
 __all__ = ["FreeCentrePlan", "plan_free_centres"]
 
@@ -110,7 +111,6 @@ def plan_free_centres(
     FreeCentrePlan
     """
     from .build import build_plan
-    from .centres import choose_centres
 
     if not problem.free_centres:
         raise ValueError("plan_free_centres needs a free-centre problem (reps given as k).")
@@ -119,12 +119,42 @@ def plan_free_centres(
     roots = np.asarray(problem.roots, dtype=np.int64)
     cost = np.asarray(problem.cost, dtype=float) ** problem.power  # (n units, candidate columns)
     w = problem.unit_weights()
+    centres = _first_centres(problem, cost, w, roots, seed, seed_iterations)
+    first_share = 0.5
+    budget = max(1.0, first_share * (deadline - time.perf_counter()))
+    res = build_plan(
+        heuristic_instance(problem, centres=centres.tolist()), seed=seed, time_limit=budget
+    )
+    res, centres, relocations = _relocate(problem, cost, w, roots, res, centres, seed, deadline)
+    return FreeCentrePlan(
+        centres=centres,
+        assignment=centres[np.asarray(res.assignment, dtype=np.int64)],
+        feasible=bool(res.feasible),
+        max_violation=float(res.max_violation),
+        cost=float(res.cost),
+        relocations=relocations,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _first_centres(
+    problem: TerritoryProblem,
+    cost: np.ndarray,
+    w: np.ndarray,
+    roots: np.ndarray,
+    seed: int,
+    seed_iterations: int,
+) -> np.ndarray:
+    """First centres (columns): medoids when every unit is a candidate, else the
+    candidates spread by weighted farthest-first."""
+    from .centres import choose_centres
+
     # choose_centres works on unit x unit costs: candidates = units here
     full = problem.n_columns == problem.n_units and np.array_equal(
         roots, np.arange(problem.n_units)
     )
     if full:
-        centres = np.asarray(
+        return np.asarray(
             choose_centres(
                 problem.neighbors(),
                 problem.balance_matrix(),
@@ -135,25 +165,32 @@ def plan_free_centres(
             ),
             dtype=np.int64,
         )
-    else:  # candidate subset: the k candidates spread by weighted farthest-first
-        rng = np.random.default_rng(seed)
-        weight = np.maximum(w, 0) + 1e-12
-        first = int(rng.choice(problem.n_columns))
-        chosen = [first]
-        for _ in range(1, problem.k):
-            d = (weight[:, None] * cost[:, chosen]).min(axis=1)
-            score = np.array(
-                [d[roots[c]] if roots[c] >= 0 else -1.0 for c in range(problem.n_columns)]
-            )
-            score[chosen] = -1.0
-            chosen.append(int(np.argmax(score)))
-        centres = np.asarray(chosen, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    weight = np.maximum(w, 0) + 1e-12
+    first = int(rng.choice(problem.n_columns))
+    chosen = [first]
+    for _ in range(1, problem.k):
+        d = (weight[:, None] * cost[:, chosen]).min(axis=1)
+        score = np.array([d[roots[c]] if roots[c] >= 0 else -1.0 for c in range(problem.n_columns)])
+        score[chosen] = -1.0
+        chosen.append(int(np.argmax(score)))
+    return np.asarray(chosen, dtype=np.int64)
 
-    first_share = 0.5
-    budget = max(1.0, first_share * (deadline - time.perf_counter()))
-    res = build_plan(
-        heuristic_instance(problem, centres=centres.tolist()), seed=seed, time_limit=budget
-    )
+
+def _relocate(
+    problem: TerritoryProblem,
+    cost: np.ndarray,
+    w: np.ndarray,
+    roots: np.ndarray,
+    res: HeuristicResult,
+    centres: np.ndarray,
+    seed: int,
+    deadline: float,
+) -> tuple[HeuristicResult, np.ndarray, int]:
+    """Move each centre to its territory's medoid and re-plan while that helps (balance
+    first, then cost) and time is left: the best plan, its centres, the moves kept."""
+    from .build import build_plan
+
     best = (res, centres)
     relocations = 0
     while time.perf_counter() < deadline - 0.5:
@@ -175,13 +212,4 @@ def plan_free_centres(
             relocations += 1
         else:
             break
-    res, centres = best
-    return FreeCentrePlan(
-        centres=centres,
-        assignment=centres[np.asarray(res.assignment, dtype=np.int64)],
-        feasible=bool(res.feasible),
-        max_violation=float(res.max_violation),
-        cost=float(res.cost),
-        relocations=relocations,
-        seconds=time.perf_counter() - t0,
-    )
+    return best[0], best[1], relocations
