@@ -200,8 +200,8 @@ def districting(args: argparse.Namespace) -> None:
             )  # fmt: skip
             row.update(solver=label, units=base.n_units)
             rows.append(row)
-    if not args.no_write:
-        write_districting(rows, args)
+        if not args.no_write:  # after every instance: a stopped run keeps what it measured
+            write_districting(rows, args)
 
 
 def write_districting(rows: list[dict], args: argparse.Namespace) -> None:
@@ -222,6 +222,8 @@ def write_districting(rows: list[dict], args: argparse.Namespace) -> None:
     ]
     for r in rows:
         gap = r.get("gap")
+        if r.get("status") not in ("optimal", "feasible"):  # a violating hint: no plan
+            r = {**r, "objective": None, "contiguous": "-"}
         lines.append(
             f"| {r['instance']} | {r['units']} | {r['solver']} | {r.get('status')} | "
             f"{_f(r.get('objective'), '.6g')} | {_f(r.get('bound'), '.6g')} | "
