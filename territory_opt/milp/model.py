@@ -399,8 +399,11 @@ def build_model(problem: TerritoryProblem, allowed: np.ndarray | None = None) ->
                 else:
                     B.add_row(r_idx, r_val, rhs, np.inf)
 
-    # contiguity
+    # contiguity (and the x_ic no connected balanced territory has: reach.py)
     flow = None
+    if problem.contiguity is not None:
+        for j in _far_columns(problem, x):
+            B.hi[j] = 0.0
     if problem.contiguity == "sp":
         for s_idx, s_val, rlo, rhi in sp_rows(problem, x):
             if len(s_idx) == 1:
@@ -445,6 +448,13 @@ def build_model(problem: TerritoryProblem, allowed: np.ndarray | None = None) ->
     if "penalty" in parts:
         cvec += parts["penalty"][0]
     return B.finish(x, parts, cvec, off, flow)
+
+
+def _far_columns(problem: TerritoryProblem, x: np.ndarray) -> list[int]:
+    """Columns of the :math:`x_{ic}` no connected balanced territory has (:mod:`.reach`)."""
+    from .reach import unreachable
+
+    return [int(j) for j in x[unreachable(problem, x)].tolist()]
 
 
 def start_vector(problem: TerritoryProblem, model: MilpModel, assignment: np.ndarray) -> np.ndarray:
