@@ -20,6 +20,11 @@ Usage::
 
     python benchmarks/exact.py --time-limit 60
     python benchmarks/exact.py --time-limit 300 --instances normandy
+    python benchmarks/exact.py --instances districting --districting-limit 60
+
+``districting`` runs the free-centre instances of :mod:`_districting` (Hess model, hop
+distances, ±0.5 % population, k = 2…8) with every back-end of ``--districting-solvers``
+and writes its own section (:data:`DISTRICTING_HEADER`).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import re
 import time
 from pathlib import Path
 
+import _districting
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -43,6 +49,7 @@ from territory_opt.problem.territory_problem import Balance, TerritoryProblem
 from territory_opt.solve.pipeline import optimize
 
 HEADER = "## Exact contiguity: HiGHS, CBC and SCIP"
+DISTRICTING_HEADER = "## Exact contiguity: free-centre districting"
 PFIZER = Path(__file__).resolve().parents[1] / "tests" / "data" / "pfizer_turkey"
 
 
@@ -96,10 +103,20 @@ def _stat(message: str, key: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def run_one(name: str, problem: TerritoryProblem, solver: str, limit: float, warm: bool) -> dict:
+def run_one(
+    name: str,
+    problem: TerritoryProblem,
+    solver: str,
+    limit: float,
+    warm: bool,
+    heuristic_time: float | None = None,
+) -> dict:
     row: dict[str, object] = {"instance": name, "solver": solver, "limit": limit}
     try:
-        a = optimize(problem, solver, time_limit=limit, gap=0.0, warm_start=warm, seed=0)
+        a = optimize(
+            problem, solver, time_limit=limit, gap=0.0, warm_start=warm, seed=0,
+            heuristic_time=heuristic_time,
+        )  # fmt: skip
     except (InfeasibleError, SolverError) as exc:
         row.update(status=type(exc).__name__, message=str(exc).replace("\n", " "))
         return row
@@ -167,6 +184,58 @@ def write(rows: list[dict], args: argparse.Namespace) -> None:
     write_section(HEADER, "\n".join(lines) + "\n")
 
 
+def districting(args: argparse.Namespace) -> None:
+    """The free-centre districting rows (one solve per instance and back-end, sequential)."""
+    rows = []
+    for n, inst in enumerate(_districting.INSTANCES):
+        if args.only is not None and n not in args.only:
+            continue
+        base = inst.build()
+        name = f"{inst.name}, k={inst.k}"
+        for label in args.districting_solvers:
+            solver, mode = _districting.SOLVERS[label]
+            row = run_one(
+                name, base.replace(contiguity=mode), solver, args.districting_limit, True,
+                heuristic_time=_districting.HEURISTIC_SECONDS,
+            )  # fmt: skip
+            row.update(solver=label, units=base.n_units)
+            rows.append(row)
+        if not args.no_write:  # after every instance: a stopped run keeps what it measured
+            write_districting(rows, args)
+
+
+def write_districting(rows: list[dict], args: argparse.Namespace) -> None:
+    """The free-centre section of RESULTS.md."""
+    lines = [
+        DISTRICTING_HEADER,
+        "",
+        f"`python benchmarks/exact.py --instances districting --districting-limit "
+        f"{args.districting_limit:g} --districting-solvers {' '.join(args.districting_solvers)}` "
+        f"on {time.strftime('%Y-%m-%d')}; machine: {_machine()} (shared with other jobs: "
+        "times are indicative); one thread each, sequential; requested gap 0.",
+        "",
+        _districting.DESCRIPTION,
+        "",
+        "| instance | units | solver | status | objective | bound | gap | time (s) | nodes "
+        "| cuts | contiguous |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        gap = r.get("gap")
+        if r.get("status") not in ("optimal", "feasible"):  # a violating hint: no plan
+            r = {**r, "objective": None, "contiguous": "-"}
+        lines.append(
+            f"| {r['instance']} | {r['units']} | {r['solver']} | {r.get('status')} | "
+            f"{_f(r.get('objective'), '.6g')} | {_f(r.get('bound'), '.6g')} | "
+            f"{_f(100 * gap, '.2f') + ' %' if isinstance(gap, float) else '-'} | "
+            f"{_f(r.get('seconds'), '.1f')} | {_f(r.get('nodes'), 'd')} | {_f(r.get('cuts'), 'd')} "
+            f"| {r.get('contiguous', '-')} |"
+        )
+    lines += ["", "Messages:", ""]
+    lines += [f"- {r['instance']}, {r['solver']}: {r.get('message', '')}" for r in rows]
+    write_section(DISTRICTING_HEADER, "\n".join(lines) + "\n")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, nargs="+", default=[60.0])
@@ -177,6 +246,9 @@ def main() -> None:
         help="solvers run at the longer Normandy limits (default: all)",
     )  # fmt: skip
     ap.add_argument("--small-limit", type=float, default=20.0, help="seconds for the grids")
+    ap.add_argument("--districting-limit", type=float, default=60.0)
+    ap.add_argument("--districting-solvers", nargs="+", default=list(_districting.SOLVERS))
+    ap.add_argument("--only", nargs="+", type=int, default=None, help="districting rows (index)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -187,7 +259,9 @@ def main() -> None:
         "normandy": (normandy, True),
     }
     rows = []
-    for name in args.instances:
+    if "districting" in args.instances:
+        districting(args)
+    for name in (i for i in args.instances if i != "districting"):
         make, warm = builders[name]
         problem = make()
         limits = args.time_limit if name == "normandy" else [args.small_limit]
@@ -195,7 +269,7 @@ def main() -> None:
             long = n_limit > 0 and args.long_solvers is not None
             for solver in args.long_solvers if long else args.solvers:
                 rows.append(run_one(name, problem, solver, limit, warm))
-    if not args.no_write:
+    if rows and not args.no_write:
         write(rows, args)
 
 

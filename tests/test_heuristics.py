@@ -462,8 +462,9 @@ def test_three_territory_recombination_is_the_restricted_optimum(soft: bool) -> 
 def test_unbalanced_first_start_falls_back_to_the_current_plan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """When the first start does not reach balance, a later attempt starts from the
-    repaired current plan (and only one does); without a current plan, none does."""
+    """With an objective that rewards the current plan (fewest changes), a start that does
+    not reach balance is followed by one from the repaired current plan (only one); with
+    an objective that does not, or without a current plan, restarts come from the LP."""
     from territory_opt.heuristics import build
 
     nb, xy = grid(4, 4)
@@ -479,11 +480,103 @@ def test_unbalanced_first_start_falls_back_to_the_current_plan(
     monkeypatch.setattr(build, "repair", spy)
     # bounds no plan can meet (each territory must hold 12 of the 16 units)
     inst = make_instance(nb, xy, np.array([0, 15]), measures, 0.0, baseline=base)
-    inst = HeuristicInstance(**{**inst.__dict__, "lower": inst.lower * 1.5})
-    res = build_plan(inst, seed=0, time_limit=1.0, recombination=False)
+    changes = np.where(np.arange(2)[None, :] == base[:, None], 0.0, 1.0)
+    fewest = HeuristicInstance(**{**inst.__dict__, "lower": inst.lower * 1.5, "cost": changes})
+    assert build.rewards_current(fewest)
+    res = build_plan(fewest, seed=0, time_limit=1.0, recombination=False)
     assert not res.feasible
     assert sum(np.array_equal(s, base) for s in starts) == 1
-    starts.clear()
-    plain = HeuristicInstance(**{**inst.__dict__, "baseline": None})
-    build_plan(plain, seed=0, time_limit=1.0, recombination=False)
-    assert not starts  # no current plan: restarts come from the LP or growth only
+    for other in (
+        HeuristicInstance(**{**fewest.__dict__, "cost": inst.cost}),  # distance: no reward
+        HeuristicInstance(**{**fewest.__dict__, "baseline": None}),  # no current plan
+    ):
+        assert not build.rewards_current(other)
+        starts.clear()
+        build_plan(other, seed=0, time_limit=1.0, recombination=False)
+        assert not any(np.array_equal(s, base) for s in starts)
+
+
+def test_the_pipeline_tries_the_current_plan_when_no_start_balances(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``_warm_start``: no balanced plan from scratch, a current plan exists: the heuristic
+    runs again from it, and its balanced plan is the warm start."""
+    import networkx as nx
+    import pandas as pd
+
+    from territory_opt.problem import TerritoryProblem
+    from territory_opt.solve import pipeline
+    from territory_opt.solve.budget import Budget
+
+    G = nx.path_graph(6)
+    meas = pd.DataFrame({"accounts": np.ones(6)}, index=list(G.nodes))
+    reps = pd.DataFrame({"home": [0, 5]}, index=["A", "B"])
+    current = pd.Series(["A", "A", "A", "B", "B", "B"], index=list(G.nodes))
+    problem = TerritoryProblem.from_graph(G, reps, measures=meas, baseline=current)
+    calls: list[np.ndarray | None] = []
+    good = np.array([0, 0, 0, 1, 1, 1])
+
+    def fake(problem: object, **kw: object) -> tuple[np.ndarray, bool, str]:
+        calls.append(kw.get("start"))  # type: ignore[arg-type]
+        ok = kw.get("start") is not None
+        return (good if ok else good[::-1].copy()), ok, f"run {len(calls)}"
+
+    monkeypatch.setattr(pipeline, "_heuristic_plan", fake)
+    notes: list[str] = []
+    plan, hint = pipeline._warm_start(problem, None, True, 1.0, Budget("highs", 5.0), notes)
+    assert calls[0] is None and calls[1] is not None
+    assert calls[1].tolist() == [0, 0, 0, 1, 1, 1]  # the current plan, as columns
+    assert plan is not None and plan.tolist() == good.tolist() and hint is None
+    assert any("from the current plan" in n for n in notes)
+
+
+def test_a_sub_solve_never_runs_past_the_runs_wall_cap() -> None:
+    """A recombination MILP's wall-clock cap is clipped to what the counted run has left."""
+    import time
+
+    from territory_opt.heuristics import _workclock
+
+    assert _workclock.sub_limits(4.0) == (4.0, None)  # outside a counted run: as given
+    with _workclock.counted(100, wall_cap=0.3):
+        cap, nodes = _workclock.sub_limits(4.0)
+        assert 0.0 < cap <= 0.3  # not 10 x 4 + 1 = 41 s
+        assert nodes == 800
+        time.sleep(0.35)
+        assert _workclock.sub_limits(4.0)[0] == 0.01  # past the cap: the least HiGHS accepts
+    with _workclock.counted(100, wall_cap=1e6):
+        assert _workclock.sub_limits(4.0)[0] == 41.0  # far from the cap: 10 x nominal + 1 s
+
+
+def test_recombination_admits_a_current_split_that_is_not_star_shaped() -> None:
+    """A pair whose current split breaks the hop shortest-path rows is re-split on
+    distances anchored on it: the current split is admissible, so the result is never
+    worse (here: the fewest-changes optimum, the current split itself)."""
+    from territory_opt.heuristics import _recom
+    from territory_opt.heuristics import _search as hs
+    from territory_opt.heuristics.build import _data
+
+    nb, xy = grid(3, 4)
+    # A (centre 0) holds a hook: row 0, down the right side and back along the bottom to
+    # unit 10 (4 hops from 0 by the left, 5 through its A neighbour 11); B (centre 5) the rest
+    a = np.array([0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0])
+    measures = np.ones((12, 1))
+    changes = np.where(np.arange(2)[None, :] == a[:, None], 0.0, 1.0)
+    inst = HeuristicInstance(
+        neighbors=nb,
+        measures=measures,
+        lower=np.full((2, 1), 4.0),
+        upper=np.full((2, 1), 8.0),
+        cost=changes,
+        centres=np.array([0, 5]),
+    )
+    st = hs.State(_data(inst, inst.cost), a.copy())
+    M = np.arange(12)
+    inside = {i: i for i in range(12)}
+    T = np.array([0, 1])
+    hops = np.stack([_recom._hops(st.d.adj, inside, c) for c in (0, 5)], axis=1)
+    assert not _recom._admissible(st, M, T, inside, hops)  # unit 10: no closer A neighbour
+    dist = _recom._distances(st, M, T, inside)
+    assert _recom._admissible(st, M, T, inside, dist)
+    labels = _recom.recombine(st, [0, 1], 2.0)
+    assert labels is not None
+    assert labels.tolist() == a.tolist()  # zero changes: the current split is optimal

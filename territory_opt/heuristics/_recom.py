@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..graph.core import adjacency_matrix, hop_distances
+from ..graph.core import adjacency_matrix, hop_distances, node_weighted_distances
 from ..milp.backends import new_highs
 from . import _workclock
 from ._search import State, _Data
@@ -162,13 +162,58 @@ def _hops(adj: list[list[int]], inside: dict[int, int], root: int) -> np.ndarray
     return np.where(np.isfinite(d), d, -1).astype(np.int64)
 
 
+def _distances(st: State, M: np.ndarray, T: np.ndarray, inside: dict[int, int]) -> np.ndarray:
+    """``(|M|, |T|)`` distances of the shortest-path rows: hops from each centre inside
+    ``M``; when the current split breaks those rows (a territory that is not star-shaped
+    in hops, e.g. one close to the current plan's irregular shapes), distances anchored
+    on the current split instead (a step into a unit the territory holds costs
+    ``1e-3``, any other step 1), under which the current split is always admissible, so
+    the re-split can only improve on it. ``-1`` marks unreached units."""
+    d = st.d
+    hops = np.stack([_hops(d.adj, inside, int(d.centres[t])) for t in T.tolist()], axis=1)
+    if _admissible(st, M, T, inside, hops):
+        return hops.astype(float)
+    units = M.tolist()
+    local = [[inside[w] for w in d.adj[v] if w in inside] for v in units]
+    adj = adjacency_matrix(local)
+    out = np.empty((len(M), len(T)))
+    for q, t in enumerate(T.tolist()):
+        w = np.where(st.a[M] == t, 1e-3, 1.0)
+        dq = node_weighted_distances(adj, w, inside[int(d.centres[t])])
+        out[:, q] = np.where(np.isfinite(dq), dq, -1.0)
+    return out
+
+
+def _admissible(
+    st: State, M: np.ndarray, T: np.ndarray, inside: dict[int, int], dist: np.ndarray
+) -> bool:
+    """Whether the current split meets the shortest-path rows on ``dist``: every unit
+    but a centre has a neighbour in its territory strictly closer to the centre."""
+    d = st.d
+    pos = {int(t): q for q, t in enumerate(T.tolist())}
+    centres = {int(d.centres[t]) for t in T.tolist()}
+    for j, u in enumerate(M.tolist()):
+        if u in centres:
+            continue
+        q = pos[int(st.a[u])]
+        if dist[j, q] < 0:
+            return False
+        if not any(
+            w in inside and st.a[w] == st.a[u] and 0 <= dist[inside[w], q] < dist[j, q]
+            for w in d.adj[u]
+        ):
+            return False
+    return True
+
+
 def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray | None:
     """Best re-split of the territories in ``group`` (labels for ``st.d``), or ``None``
     when HiGHS found nothing (infeasible under the restriction, or out of time).
 
     Binary :math:`x_{it}` for every unit :math:`i` of the union :math:`M` and territory
     :math:`t` of the group; centres fixed, ``allowed`` respected, the cost of the search
-    minimised. Contiguity uses shortest-path rows on hop distances inside :math:`M`
+    minimised. Contiguity uses shortest-path rows on hop distances inside :math:`M`, or on
+    distances anchored on the current split when it breaks the hop rows (:func:`_distances`)
     (sufficient, not necessary: each split found is contiguous; some contiguous splits
     are excluded, which only makes the move weaker):
 
@@ -187,7 +232,7 @@ def recombine(st: State, group: Sequence[int], time_limit: float) -> np.ndarray 
     M = np.flatnonzero(np.isin(st.a, T))
     s = len(M)
     inside = {int(u): j for j, u in enumerate(M.tolist())}
-    dist = np.stack([_hops(d.adj, inside, int(d.centres[t])) for t in T.tolist()], axis=1)
+    dist = _distances(st, M, T, inside)
     hard = bool((st.viol[T] <= 1e-12).all())
     nx_ = s * K  # x[j, q] is column j * K + q
     nv = nx_ if hard else nx_ + 2 * K * d.m

@@ -44,9 +44,10 @@ Method
    Once balanced, tabu search stops after a tenth of its usual stall count: as a plain
    cost descent it only found crumbs there (3,000 idle iterations took 22 s).
 7. Perturbation (random kicks from the best plan, each followed by flow rebalancing) and **restarts** from a noisy
-   growth while time remains; the best plan is kept. When the first start did not reach balance and
-   there is a current plan, the next start is the repaired current plan (Brittany, 14
-   reps: balanced from it in 8-10 s for every objective, never from the LP start).
+   growth while time remains; the best plan is kept. When the objective rewards the
+   current plan (fewest changes) and the first start did not reach balance, the next
+   start is the repaired current plan (see also the pipeline's fallback in
+   :mod:`territory_opt.solve.pipeline`).
 
 Deterministic for a given seed up to the time limit: the number of iterations done
 depends on the machine's speed, so two runs agree exactly only when the search stops
@@ -173,6 +174,7 @@ def build_plan(
     osc_stall = max(100, min(1500, d.n // 3))
     attempt = 0
     from_current = start is None and search.aware  # the current plan was the first start
+    restart_current = rewards_current(inst)
     fruitless = seen = 0  # restarts in a row without a better plan; trajectory length
     early: list[tuple[float, float, float]] = []  # balance-phase trajectory (shaping)
     while search.left() > 0:
@@ -182,10 +184,13 @@ def build_plan(
         elif attempt == 0 and search.aware:
             # disruption-aware: start from the current plan (repaired)
             a0 = repair(dA, dA.baseline, rng)
-        elif not from_current and search.best_v > _TOL and (dA.baseline >= 0).any():
-            # the first start did not reach balance: the current plan is the other
-            # natural start (Brittany, 14 reps, cities of ~90 % of a territory's
-            # potential: balanced from it in 8-10 s, never from the LP start)
+        elif restart_current and not from_current and search.best_v > _TOL:
+            # an objective that rewards the current plan (fewest changes) whose first
+            # start did not reach balance: restart from the current plan (Normandy,
+            # fewest changes at 60 s: 933 accounts changed, 1,100 from a second LP
+            # start). Other objectives restart from the LP (on Normandy a second LP
+            # start lands at 18.6 M workload·km², the current plan at 26 M); when they
+            # find no balanced plan, the pipeline tries the current plan afterwards
             from_current = True
             a0 = repair(dA, dA.baseline, rng)
         else:
@@ -242,6 +247,22 @@ def build_plan(
         seconds=seconds,
         trajectory=_merge(early, search.trajectory),
     )
+
+
+def rewards_current(inst: HeuristicInstance, share: float = 0.99) -> bool:
+    """Whether the objective rewards the current plan: for at least ``share`` of the units
+    whose cost depends on the rep, the current rep is the cheapest (fewest changes)."""
+    if inst.baseline is None:
+        return False
+    b = np.asarray(inst.baseline, dtype=np.int64)
+    cost = np.asarray(inst.cost, dtype=float)
+    has = (b >= 0) & (b < cost.shape[1])
+    c = cost[has]
+    varies = np.ptp(c, axis=1) > 0 if len(c) else np.zeros(0, dtype=bool)
+    if not varies.any():
+        return False
+    cheapest = c[np.arange(len(c)), b[has]] <= c.min(axis=1) + 1e-12
+    return bool(cheapest[varies].mean() >= share)
 
 
 def _data(inst: HeuristicInstance, cost: np.ndarray) -> hs._Data:

@@ -44,6 +44,7 @@ import numpy as np
 import pulp
 
 from ..problem.territory_problem import TerritoryProblem
+from .pruning import allowed_mask
 
 __all__ = ["MilpModel", "Row", "allowed_mask", "build_model", "start_vector"]
 
@@ -249,66 +250,6 @@ class _Builder:
         )
 
 
-def allowed_mask(
-    problem: TerritoryProblem,
-    *,
-    nearest: int | None = None,
-    radius: float | None = None,
-    keep: np.ndarray | None = None,
-) -> np.ndarray:
-    """Allowed ``(n, K)`` assignments: pruning by nearest centres / radius, plus locks.
-
-    Parameters
-    ----------
-    problem : TerritoryProblem
-    nearest : int, optional
-        Keep each unit's ``nearest`` cheapest columns.
-    radius : float, optional
-        Also keep every column whose cost is at most ``radius``.
-    keep : numpy.ndarray, optional
-        ``(n,)`` column index per unit to keep whatever the pruning (e.g. a warm-start
-        plan, so that the pruned model stays feasible); ``-1`` for none.
-
-    Returns
-    -------
-    numpy.ndarray
-        Boolean mask. Homes, baseline reps and locks are always kept; locks and homes
-        exclude every other column.
-    """
-    n, K = problem.n_units, problem.n_columns
-    if nearest is None and radius is None:
-        mask = np.ones((n, K), dtype=bool)
-    else:
-        mask = np.zeros((n, K), dtype=bool)
-        if nearest is not None:
-            q = max(1, min(int(nearest), K))
-            order = np.argsort(problem.cost, axis=1, kind="stable")[:, :q]
-            mask[np.arange(n)[:, None], order] = True
-        if radius is not None:
-            mask |= problem.cost <= radius
-        if problem.baseline is not None:
-            b = np.asarray(problem.baseline)
-            has = b >= 0
-            mask[np.flatnonzero(has), b[has]] = True
-        roots = problem.roots
-        for c, r in enumerate(roots.tolist()):
-            if r >= 0:
-                mask[r, c] = True
-    if keep is not None:
-        kk = np.asarray(keep)
-        has = kk >= 0
-        mask[np.flatnonzero(has), kk[has]] = True
-    if not problem.free_centres:
-        for c, r in enumerate(problem.roots.tolist()):
-            if r >= 0:
-                mask[r, :] = False
-                mask[r, c] = True
-    for i, c in problem.locks:
-        mask[i, :] = False
-        mask[i, c] = True
-    return mask
-
-
 def build_model(problem: TerritoryProblem, allowed: np.ndarray | None = None) -> MilpModel:
     """Build the MILP of ``problem`` (formulation in the module docstring).
 
@@ -399,8 +340,11 @@ def build_model(problem: TerritoryProblem, allowed: np.ndarray | None = None) ->
                 else:
                     B.add_row(r_idx, r_val, rhs, np.inf)
 
-    # contiguity
+    # contiguity (and the x_ic no connected balanced territory has: reach.py)
     flow = None
+    if problem.contiguity is not None:
+        for j in _far_columns(problem, x):
+            B.hi[j] = 0.0
     if problem.contiguity == "sp":
         for s_idx, s_val, rlo, rhi in sp_rows(problem, x):
             if len(s_idx) == 1:
@@ -445,6 +389,13 @@ def build_model(problem: TerritoryProblem, allowed: np.ndarray | None = None) ->
     if "penalty" in parts:
         cvec += parts["penalty"][0]
     return B.finish(x, parts, cvec, off, flow)
+
+
+def _far_columns(problem: TerritoryProblem, x: np.ndarray) -> list[int]:
+    """Columns of the :math:`x_{ic}` no connected balanced territory has (:mod:`.reach`)."""
+    from .reach import unreachable
+
+    return [int(j) for j in x[unreachable(problem, x)].tolist()]
 
 
 def start_vector(problem: TerritoryProblem, model: MilpModel, assignment: np.ndarray) -> np.ndarray:

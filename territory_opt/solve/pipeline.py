@@ -235,6 +235,17 @@ def _warm_start(
         if fresh_ok or plan is None:
             plan, plan_ok = fresh, fresh_ok
             notes.append(f"heuristic from scratch instead: {fmsg}")
+    elif given is None and not plan_ok and problem.baseline is not None:
+        # no balanced plan from the LP starts: the current plan is the other natural start
+        # (Brittany, 14 reps, cities of ~90 % of a territory's potential: every objective
+        # balanced from it, none from the LP starts in 60 s)
+        base = np.asarray(problem.baseline, dtype=np.int64)
+        again, again_ok, amsg = _heuristic_plan(
+            problem, seed=seed, time_limit=h_time, start=base, deadline=cap
+        )
+        if again_ok:
+            plan, plan_ok = again, again_ok
+            notes.append(f"heuristic from the current plan instead: {amsg}")
     return (plan, None) if plan_ok else (None, plan)
 
 

@@ -47,6 +47,10 @@ INSTALL_SCIP = (
 )
 
 
+PARAMS: dict[str, Any] = {}
+"""SCIP parameters set on every solve (after the defaults above)."""
+
+
 def import_pyscipopt() -> Any:
     """The ``pyscipopt`` module, or a :class:`SolverError` saying how to install it."""
     try:
@@ -278,6 +282,8 @@ def run_scip(
     scip.setParam("limits/gap", float(gap))
     scip.setParam("randomization/randomseedshift", int(seed) % 2**31)
     scip.setParam("display/verblevel", 0)
+    for key, val in PARAMS.items():
+        scip.setParam(key, val)
     if start is not None:
         sol = scip.createSol()
         for v, val in zip(vars_, np.asarray(start, dtype=float).tolist(), strict=True):
