@@ -555,7 +555,7 @@ def test_recombination_admits_a_current_split_that_is_not_star_shaped() -> None:
     from territory_opt.heuristics import _search as hs
     from territory_opt.heuristics.build import _data
 
-    nb, xy = grid(3, 4)
+    nb, _xy = grid(3, 4)
     # A (centre 0) holds a hook: row 0, down the right side and back along the bottom to
     # unit 10 (4 hops from 0 by the left, 5 through its A neighbour 11); B (centre 5) the rest
     a = np.array([0, 0, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0])
