@@ -78,3 +78,26 @@ def test_id_column():
     g = grid_units(2, 1).reset_index()
     G = adjacency_graph(g, "id")
     assert set(G.nodes) == {"u0_0", "u1_0"}
+
+
+def test_island_bridge_tie_does_not_depend_on_the_hash_seed():
+    """Two mainland units equally near the island: the bridge chosen is the same whatever
+    ``PYTHONHASHSEED`` (it followed set order before; same inputs, same plan)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, '.')\n"
+        "from tests.test_adjacency import _with_island\n"
+        "from territory_opt.graph.adjacency import adjacency_graph, components_report\n"
+        "print(components_report(adjacency_graph(_with_island()))['bridges'][0][:2])\n"
+    )
+    seen = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        seen.add(out.stdout.strip())
+    assert len(seen) == 1, seen

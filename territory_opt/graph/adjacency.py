@@ -143,11 +143,13 @@ def _bridge_islands(
     mainland = set(comps[0])
     pending = [set(c) for c in comps[1:]]
     while pending:
-        main_idx = np.fromiter((position[u] for u in mainland), dtype=np.int64)
+        # sorted positions, not set order: a tie between two equally short bridges must
+        # not depend on the hash seed of the unit ids
+        main_idx = np.sort(np.fromiter((position[u] for u in mainland), dtype=np.int64))
         main_tree = shapely.STRtree(geoms[main_idx])
         best: tuple[float, int, Hashable, Hashable] | None = None
         for k, comp in enumerate(pending):
-            comp_idx = np.fromiter((position[u] for u in comp), dtype=np.int64)
+            comp_idx = np.sort(np.fromiter((position[u] for u in comp), dtype=np.int64))
             near_comp, near_main = main_tree.query_nearest(
                 geoms[comp_idx], return_distance=False, all_matches=False
             )
