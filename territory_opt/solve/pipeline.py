@@ -235,7 +235,9 @@ def _warm_start(
         if fresh_ok or plan is None:
             plan, plan_ok = fresh, fresh_ok
             notes.append(f"heuristic from scratch instead: {fmsg}")
-    elif given is None and not plan_ok and problem.baseline is not None:
+    elif (
+        given is None and not plan_ok and problem.baseline is not None and not problem.free_centres
+    ):
         # no balanced plan from the LP starts: the current plan is the other natural start
         # (Brittany, 14 reps, cities of ~90 % of a territory's potential: every objective
         # balanced from it, none from the LP starts in 60 s)
