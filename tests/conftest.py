@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
+import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.spatial import Delaunay
 from shapely.geometry import box
 
 from territory_opt.data.datasets import DemoDataset, load_normandie
@@ -42,3 +47,18 @@ def grid3() -> gpd.GeoDataFrame:
 @pytest.fixture()
 def reps2() -> pd.DataFrame:
     return pd.DataFrame({"home": ["u0_0", "u2_2"], "fte": [1.0, 1.0]}, index=["A", "B"])
+
+
+def grid_graph(rows: int, cols: int) -> nx.Graph:
+    """A rows x cols grid graph, nodes 0..n-1 row by row."""
+    return nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, cols), ordering="sorted")
+
+
+def delaunay_graph(n: int, seed: int) -> nx.Graph:
+    """The Delaunay triangulation of ``n`` random points (a planar graph, nodes 0..n-1)."""
+    pts = np.random.default_rng(seed).random((n, 2))
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    for s in Delaunay(pts).simplices:
+        G.add_edges_from(itertools.combinations(s.tolist(), 2))
+    return G

@@ -14,7 +14,6 @@ import itertools
 import networkx as nx
 import numpy as np
 import pytest
-from scipy.spatial import Delaunay
 
 pytest.importorskip(
     "pyscipopt", reason="pyscipopt not installed: pip install 'territory-opt[scip]'"
@@ -28,18 +27,7 @@ from territory_opt.milp.reach import unreachable
 from territory_opt.problem.territory_problem import TerritoryProblem
 from territory_opt.solve.pipeline import optimize
 
-
-def _grid(rows: int, cols: int) -> nx.Graph:
-    return nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, cols), ordering="sorted")
-
-
-def _delaunay(n: int, seed: int) -> nx.Graph:
-    pts = np.random.default_rng(seed).random((n, 2))
-    G = nx.Graph()
-    G.add_nodes_from(range(n))
-    for s in Delaunay(pts).simplices:
-        G.add_edges_from(itertools.combinations(s.tolist(), 2))
-    return G
+from .conftest import delaunay_graph, grid_graph
 
 
 def _problem(G: nx.Graph, k: int, seed: int, tol: float) -> TerritoryProblem:
@@ -83,11 +71,11 @@ def _plan(model, values: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-d
 
 
 CASES = [
-    ("grid3x4", lambda: _grid(3, 4), 3, 0, 0.1),
-    ("grid3x4", lambda: _grid(3, 4), 2, 2, 0.05),
-    ("grid2x6", lambda: _grid(2, 6), 3, 1, 0.1),
-    ("delaunay11", lambda: _delaunay(11, 1), 3, 2, 0.1),
-    ("delaunay12", lambda: _delaunay(12, 3), 3, 0, 0.1),
+    ("grid3x4", lambda: grid_graph(3, 4), 3, 0, 0.1),
+    ("grid3x4", lambda: grid_graph(3, 4), 2, 2, 0.05),
+    ("grid2x6", lambda: grid_graph(2, 6), 3, 1, 0.1),
+    ("delaunay11", lambda: delaunay_graph(11, 1), 3, 2, 0.1),
+    ("delaunay12", lambda: delaunay_graph(12, 3), 3, 0, 0.1),
 ]
 
 
@@ -120,7 +108,7 @@ def test_free_centre_optimum_equals_enumeration(name, make, k, seed, tol) -> Non
 
 def test_the_cheapest_balanced_plan_is_disconnected_and_never_returned() -> None:
     """grid 3x4, k = 3: the cheapest balanced partition (66) is disconnected; optimum 69."""
-    G = _grid(3, 4)
+    G = grid_graph(3, 4)
     p = _problem(G, 3, 0, 0.1)
     _, cost, conn = _enumerate(G, p.measures["population"].to_numpy(), 3, 0.1)
     assert cost.min() < cost[conn].min() - 1e-6
@@ -139,7 +127,7 @@ def test_the_cheapest_balanced_plan_is_disconnected_and_never_returned() -> None
 
 def test_bound_of_a_stopped_search_is_below_every_connected_plan(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Stopped after one node, the bound is still a bound of every enumerated plan."""
-    G = _delaunay(12, 3)
+    G = delaunay_graph(12, 3)
     p = _problem(G, 3, 0, 0.1)
     _, cost, conn = _enumerate(G, p.measures["population"].to_numpy(), 3, 0.1)
     monkeypatch.setitem(scip_backend.PARAMS, "limits/nodes", 1)
@@ -155,7 +143,7 @@ def test_bound_of_a_stopped_search_is_below_every_connected_plan(monkeypatch) ->
 
 
 def test_optimize_with_scip_proves_the_enumerated_optimum() -> None:
-    G = _delaunay(11, 1)
+    G = delaunay_graph(11, 1)
     p = _problem(G, 3, 2, 0.1)
     _, cost, conn = _enumerate(G, p.measures["population"].to_numpy(), 3, 0.1)
     a = optimize(p, "scip", time_limit=20.0, gap=0.0)
@@ -165,7 +153,7 @@ def test_optimize_with_scip_proves_the_enumerated_optimum() -> None:
 
 
 def test_highs_flow_agrees_with_the_enumeration() -> None:
-    G = _grid(3, 4)
+    G = grid_graph(3, 4)
     p = _problem(G, 3, 0, 0.1).replace(contiguity="flow")
     _, cost, conn = _enumerate(G, p.measures["population"].to_numpy(), 3, 0.1)
     a = optimize(p, "highs", time_limit=20.0, gap=0.0, warm_start=False)
@@ -198,7 +186,7 @@ def test_reach_fixing_by_hand_on_a_path() -> None:
 
 def test_reach_fixing_keeps_every_connected_balanced_plan() -> None:
     """No enumerated connected balanced plan uses a fixed (unit, centre) pair."""
-    G = _grid(2, 6)
+    G = grid_graph(2, 6)
     p = _problem(G, 3, 1, 0.1)
     pop = p.measures["population"].to_numpy()
     far = unreachable(p, np.arange(144).reshape(12, 12))

@@ -14,7 +14,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.spatial import Delaunay
 
 pytest.importorskip(
     "pyscipopt", reason="pyscipopt not installed: pip install 'territory-opt[scip]'"
@@ -32,21 +31,10 @@ from territory_opt.milp.model import allowed_mask, build_model, start_vector
 from territory_opt.problem.territory_problem import Balance, TerritoryProblem
 from territory_opt.solve.pipeline import optimize
 
+from .conftest import delaunay_graph, grid_graph
+
 NAMES = ["A", "B", "C", "D"]
 PFIZER = Path(__file__).parent / "data" / "pfizer_turkey"
-
-
-def _grid(rows: int, cols: int) -> nx.Graph:
-    return nx.convert_node_labels_to_integers(nx.grid_2d_graph(rows, cols), ordering="sorted")
-
-
-def _delaunay(n: int, seed: int) -> nx.Graph:
-    pts = np.random.default_rng(seed).random((n, 2))
-    G = nx.Graph()
-    G.add_nodes_from(range(n))
-    for s in Delaunay(pts).simplices:
-        G.add_edges_from(itertools.combinations(s.tolist(), 2))
-    return G
 
 
 def _problem(G: nx.Graph, k: int, seed: int, tol: float = 0.3) -> TerritoryProblem:
@@ -101,12 +89,12 @@ def _solve(p: TerritoryProblem, **kw: object):  # type: ignore[no-untyped-def]
 
 
 CASES = [
-    ("grid3x4", lambda: _grid(3, 4), 3, 0),
-    ("grid3x4", lambda: _grid(3, 4), 3, 1),
-    ("grid4x4", lambda: _grid(4, 4), 2, 2),
-    ("grid4x4", lambda: _grid(4, 4), 2, 3),
-    ("delaunay12", lambda: _delaunay(12, 4), 3, 4),
-    ("delaunay13", lambda: _delaunay(13, 5), 3, 5),
+    ("grid3x4", lambda: grid_graph(3, 4), 3, 0),
+    ("grid3x4", lambda: grid_graph(3, 4), 3, 1),
+    ("grid4x4", lambda: grid_graph(4, 4), 2, 2),
+    ("grid4x4", lambda: grid_graph(4, 4), 2, 3),
+    ("delaunay12", lambda: delaunay_graph(12, 4), 3, 4),
+    ("delaunay13", lambda: delaunay_graph(13, 5), 3, 5),
 ]
 
 
@@ -131,7 +119,7 @@ def test_branch_and_cut_optimum_equals_enumeration(name: str, make, k: int, seed
 
 def test_without_the_handler_scip_returns_a_disconnected_plan() -> None:
     """The same instances are not trivial: the plain model's optimum is disconnected."""
-    G = _grid(3, 4)
+    G = grid_graph(3, 4)
     p = _problem(G, 3, 0)
     # without contiguity: a "cuts" model also fixes the x_ic no connected balanced
     # territory has (milp/reach.py), which here already excludes the loose optimum
@@ -165,7 +153,7 @@ def test_a_disconnected_start_is_refused_and_a_connected_one_kept() -> None:
 
 def test_minimal_separator_on_a_grid() -> None:
     """3x3 grid, root 0, piece {8}: N(C) = {5, 7}, both touch the root's side."""
-    G = _grid(3, 3)
+    G = grid_graph(3, 3)
     p = TerritoryProblem.from_graph(
         G, pd.DataFrame({"home": [0]}, index=["A"]), measures=pd.DataFrame({"w": [1.0] * 9}),
         balance={"w": 0.99}, contiguity="cuts",
@@ -185,7 +173,7 @@ def test_minimal_separator_on_a_grid() -> None:
 
 def test_integer_and_fractional_cuts_are_violated_and_valid() -> None:
     """Every cut found is violated by the point and satisfied by every connected plan."""
-    G = _grid(3, 4)
+    G = grid_graph(3, 4)
     p = _problem(G, 3, 1)
     model = build_model(p, allowed_mask(p))
     graph = connectivity_graph(p, model)
@@ -224,7 +212,7 @@ def _first_connected(G: nx.Graph, p: TerritoryProblem) -> np.ndarray:
 
 
 def test_optimize_with_scip_uses_the_handler() -> None:
-    G = _delaunay(12, 4)
+    G = delaunay_graph(12, 4)
     p = _problem(G, 3, 4)
     best, _, _ = _enumerate(G, p)
     a = optimize(p, "scip", time_limit=10.0, gap=0.0, warm_start=False)
