@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph.core import adjacency_matrix
 from ..problem.territory_problem import TerritoryProblem
 
 __all__ = ["allowed_mask", "keeps_continuity"]
@@ -94,9 +95,8 @@ def _nearby_territories(problem: TerritoryProblem, hops: int = 2) -> np.ndarray:
     """
     n, K = problem.n_units, problem.n_columns
     b = np.asarray(problem.baseline)
-    nb = problem.neighbors()
-    rows = np.repeat(np.arange(n), [len(x) for x in nb])
-    cols = np.concatenate([np.asarray(x, dtype=np.int64) for x in nb]) if n else rows
+    edges = adjacency_matrix(problem.neighbors()).tocoo()
+    rows, cols = edges.row, edges.col
     ok = (b[rows] >= 0) & (b[cols] >= 0)
     near = np.eye(K, dtype=bool)
     near[b[rows[ok]], b[cols[ok]]] = True
