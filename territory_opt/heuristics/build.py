@@ -165,11 +165,7 @@ def build_plan(
     rng = np.random.default_rng(seed)
     search = _Search(d, rng, deadline, t0)
     if search.aware and d.budget is None:
-        # minimum-disruption mode: price disruption against a reference amount, the LP
-        # bound on the minimum (times 1.5), or a quarter of the total
-        lb = min_disruption_bound(d, min(2.0, 0.1 * time_limit)) if lp else None
-        total = float(d.dis[d.baseline >= 0].sum())
-        search.dref = 1.5 * lb if lb is not None and lb > 0 else 0.25 * total
+        search.dref = _disruption_reference(d, lp, time_limit)
     stall = max(60, min(3000, 2 * d.n))
     osc_stall = max(100, min(1500, d.n // 3))
     attempt = 0
@@ -178,33 +174,9 @@ def build_plan(
     fruitless = seen = 0  # restarts in a row without a better plan; trajectory length
     early: list[tuple[float, float, float]] = []  # balance-phase trajectory (shaping)
     while search.left() > 0:
-        a0: np.ndarray | None = None
-        if attempt == 0 and start is not None:
-            a0 = repair(dA, start, rng)
-        elif attempt == 0 and search.aware:
-            # disruption-aware: start from the current plan (repaired)
-            a0 = repair(dA, dA.baseline, rng)
-        elif restart_current and not from_current and search.best_v > _TOL:
-            # an objective that rewards the current plan (fewest changes) whose first
-            # start did not reach balance: restart from the current plan (Normandy,
-            # fewest changes at 60 s: 933 accounts changed, 1,100 from a second LP
-            # start). Other objectives restart from the LP (on Normandy a second LP
-            # start lands at 18.6 M workload·km², the current plan at 26 M); when they
-            # find no balanced plan, the pipeline tries the current plan afterwards
-            from_current = True
-            a0 = repair(dA, dA.baseline, rng)
-        else:
-            if lp:
-                lp_cost = dA.cost
-                if attempt > 0:
-                    lp_cost = dA.cost * (1.0 + 0.3 * rng.random(dA.cost.shape))
-                labels = lp_start(dA, min(5.0, 0.5 * search.left()), lp_cost)
-                if labels is not None:
-                    a0 = repair(dA, labels, rng)
-            if a0 is None:
-                noise = 0.0 if attempt == 0 else 0.5
-                a0 = grow(dA, np.full(d.n, -1, dtype=np.int64), rng, noise=noise)
-        assert a0 is not None
+        a0, from_current = _start_plan(
+            dA, search, rng, attempt, start, lp, restart_current, from_current
+        )
         if shaping is not None:
             sa = _Search(dA, rng, deadline, t0)
             sa.aware, sa.dref, sa.keep_visits = search.aware, search.dref, True
@@ -226,6 +198,79 @@ def build_plan(
         seen = len(search.trajectory)
         if search.best_v <= _TOL and fruitless >= 2:
             break  # two restarts in a row found nothing better: converged
+    return _result(inst, search, t0, attempt, early)
+
+
+def _disruption_reference(d: hs._Data, lp: bool, time_limit: float) -> float:
+    """The amount disruption is priced against in minimum-disruption mode (no budget).
+
+    The LP bound on the minimum disruption (times 1.5) when there is one, else a quarter
+    of the total disruption.
+    """
+    lb = min_disruption_bound(d, min(2.0, 0.1 * time_limit)) if lp else None
+    total = float(d.dis[d.baseline >= 0].sum())
+    return 1.5 * lb if lb is not None and lb > 0 else 0.25 * total
+
+
+def _start_plan(
+    dA: hs._Data,
+    search: _Search,
+    rng: np.random.Generator,
+    attempt: int,
+    start: np.ndarray | None,
+    lp: bool,
+    restart_current: bool,
+    from_current: bool,
+) -> tuple[np.ndarray, bool]:
+    """The plan an attempt starts from, and whether the current plan has been a start.
+
+    The first attempt starts from the caller's ``start`` (or, disruption-aware, the
+    current plan), repaired; the later ones from the LP start or region growing, except
+    that an objective rewarding the current plan restarts from it once.
+    """
+    if attempt == 0 and start is not None:
+        return repair(dA, start, rng), from_current
+    if attempt == 0 and search.aware:
+        # disruption-aware: start from the current plan (repaired)
+        return repair(dA, dA.baseline, rng), from_current
+    if restart_current and not from_current and search.best_v > _TOL:
+        # an objective that rewards the current plan (fewest changes) whose first
+        # start did not reach balance: restart from the current plan (Normandy,
+        # fewest changes at 60 s: 933 accounts changed, 1,100 from a second LP
+        # start). Other objectives restart from the LP (on Normandy a second LP
+        # start lands at 18.6 M workload·km², the current plan at 26 M); when they
+        # find no balanced plan, the pipeline tries the current plan afterwards
+        return repair(dA, dA.baseline, rng), True
+    return _fresh_start(dA, search, rng, attempt, lp), from_current
+
+
+def _fresh_start(
+    dA: hs._Data, search: _Search, rng: np.random.Generator, attempt: int, lp: bool
+) -> np.ndarray:
+    """The rounded and repaired LP start (costs perturbed after the first attempt), or
+    region growing (with noise after the first attempt) when there is none."""
+    a0: np.ndarray | None = None
+    if lp:
+        lp_cost = dA.cost
+        if attempt > 0:
+            lp_cost = dA.cost * (1.0 + 0.3 * rng.random(dA.cost.shape))
+        labels = lp_start(dA, min(5.0, 0.5 * search.left()), lp_cost)
+        if labels is not None:
+            a0 = repair(dA, labels, rng)
+    if a0 is None:
+        noise = 0.0 if attempt == 0 else 0.5
+        a0 = grow(dA, np.full(dA.n, -1, dtype=np.int64), rng, noise=noise)
+    return a0
+
+
+def _result(
+    inst: HeuristicInstance,
+    search: _Search,
+    t0: float,
+    attempts: int,
+    early: list[tuple[float, float, float]],
+) -> HeuristicResult:
+    """The result of the best plan found (logged)."""
     assert search.best_a is not None
     a = search.best_a
     feasible, viol, cost, dis = _evaluate(inst, a)
@@ -236,7 +281,7 @@ def build_plan(
         viol,
         cost,
         seconds,
-        attempt,
+        attempts,
     )
     return HeuristicResult(
         assignment=a.copy(),

@@ -76,76 +76,7 @@ class Alignment:
             v = getattr(self, name)
             if v is not None:
                 set_(self, name, v.copy())
-        problems: list[InputIssue] = []
-        if "fte" not in self.reps.columns:
-            problems.append(
-                InputIssue(
-                    "reps",
-                    "column 'fte'",
-                    "is missing.",
-                    "add an 'fte' column (1.0 per full-time rep).",
-                )
-            )
-        if "home" not in self.reps.columns:
-            problems.append(
-                InputIssue(
-                    "reps", "column 'home'", "is missing.", "add a 'home' column (unit id or None)."
-                )
-            )
-        unknown = sorted(
-            {str(r) for r in self.assignment.dropna().unique() if r not in self.reps.index}
-        )
-        if unknown:
-            problems.append(
-                InputIssue(
-                    "reps",
-                    f"reps {', '.join(unknown[:5])}",
-                    "appear in the assignment but not in the reps table.",
-                    "add them to reps.",
-                )
-            )
-        missing = [u for u in self.measures.index if u not in self.assignment.index]
-        if missing:
-            problems.append(
-                InputIssue(
-                    "units",
-                    f"units {', '.join(map(str, missing[:5]))}",
-                    f"{len(missing)} unit(s) have no rep.",
-                    "assign every unit.",
-                )
-            )
-        if self.assignment.isna().any():
-            na = self.assignment.index[self.assignment.isna()].tolist()
-            problems.append(
-                InputIssue(
-                    "units",
-                    f"units {', '.join(map(str, na[:5]))}",
-                    "have no rep.",
-                    "assign every unit.",
-                )
-            )
-        for m in self.balance_measures:
-            if m not in self.measures.columns:
-                problems.append(
-                    InputIssue(
-                        "settings",
-                        f"balance measure {m!r}",
-                        "is not a measure column.",
-                        f"use one of {list(self.measures.columns)}.",
-                    )
-                )
-        if self.shared is not None and len(self.shared):
-            sums = self.shared.groupby("unit")["fraction"].sum()
-            bad = sums.index[(sums - 1.0).abs() > 1e-6].tolist()
-            if bad:
-                problems.append(
-                    InputIssue(
-                        "units",
-                        f"shared units {', '.join(map(str, bad[:5]))}",
-                        "fractions do not sum to 1.",
-                        "normalise the fractions.",
-                    )
-                )
+        problems = _issues(self)
         if problems:
             raise ValidationError(problems)
 
@@ -461,3 +392,77 @@ def _same(a: Any, b: Any) -> bool:
     if a is None or (isinstance(a, float) and np.isnan(a)):
         return b is None or (isinstance(b, float) and np.isnan(b))
     return bool(a == b)
+
+
+def _issues(al: Alignment) -> list[InputIssue]:
+    """The problems of an alignment: missing ``fte`` or ``home`` columns, unknown reps,
+    unassigned units, unknown balance measures, shared fractions that do not sum to 1."""
+    problems: list[InputIssue] = []
+    if "fte" not in al.reps.columns:
+        problems.append(
+            InputIssue(
+                "reps",
+                "column 'fte'",
+                "is missing.",
+                "add an 'fte' column (1.0 per full-time rep).",
+            )
+        )
+    if "home" not in al.reps.columns:
+        problems.append(
+            InputIssue(
+                "reps", "column 'home'", "is missing.", "add a 'home' column (unit id or None)."
+            )
+        )
+    unknown = sorted({str(r) for r in al.assignment.dropna().unique() if r not in al.reps.index})
+    if unknown:
+        problems.append(
+            InputIssue(
+                "reps",
+                f"reps {', '.join(unknown[:5])}",
+                "appear in the assignment but not in the reps table.",
+                "add them to reps.",
+            )
+        )
+    missing = [u for u in al.measures.index if u not in al.assignment.index]
+    if missing:
+        problems.append(
+            InputIssue(
+                "units",
+                f"units {', '.join(map(str, missing[:5]))}",
+                f"{len(missing)} unit(s) have no rep.",
+                "assign every unit.",
+            )
+        )
+    if al.assignment.isna().any():
+        na = al.assignment.index[al.assignment.isna()].tolist()
+        problems.append(
+            InputIssue(
+                "units",
+                f"units {', '.join(map(str, na[:5]))}",
+                "have no rep.",
+                "assign every unit.",
+            )
+        )
+    for m in al.balance_measures:
+        if m not in al.measures.columns:
+            problems.append(
+                InputIssue(
+                    "settings",
+                    f"balance measure {m!r}",
+                    "is not a measure column.",
+                    f"use one of {list(al.measures.columns)}.",
+                )
+            )
+    if al.shared is not None and len(al.shared):
+        sums = al.shared.groupby("unit")["fraction"].sum()
+        bad = sums.index[(sums - 1.0).abs() > 1e-6].tolist()
+        if bad:
+            problems.append(
+                InputIssue(
+                    "units",
+                    f"shared units {', '.join(map(str, bad[:5]))}",
+                    "fractions do not sum to 1.",
+                    "normalise the fractions.",
+                )
+            )
+    return problems

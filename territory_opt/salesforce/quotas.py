@@ -116,8 +116,20 @@ def _allocate_steps(
     step: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Quotas in whole steps (int array), the continuous split, floors and caps (in steps)."""
-    problems: list[InputIssue] = []
     w = w_s.to_numpy(dtype=float)
+    _check_allocation(w_s, w, total, step)
+    n_steps = _whole_steps(total, step)
+    f_u, c_u = _step_bounds(w_s.index, total, n_steps, floors=floors, caps=caps, step=step)
+    if not np.any(w > 0):
+        w = np.ones_like(w)
+    x = _water_fill(w, f_u, c_u, float(n_steps), w_s.index)
+    base = largest_remainder(x, n_steps, weights=w, lower=f_u, upper=c_u)
+    return base, x, f_u, c_u
+
+
+def _check_allocation(w_s: pd.Series, w: np.ndarray, total: float, step: float) -> None:
+    """Refuse no territory, negative or missing weights, a bad step or a bad total."""
+    problems: list[InputIssue] = []
     if len(w) == 0:
         problems.append(
             InputIssue(
@@ -155,6 +167,10 @@ def _allocate_steps(
         )
     if problems:
         raise ValidationError(problems)
+
+
+def _whole_steps(total: float, step: float) -> int:
+    """``total`` in steps; refused when it is not a whole number of them."""
     n_steps = round(total / step)
     if abs(n_steps * step - total) > 1e-9 * max(1.0, abs(total)):
         raise ValidationError(
@@ -167,8 +183,22 @@ def _allocate_steps(
                 )
             ]
         )
-    f = _per_territory(floors, w_s.index, 0.0, "floors")
-    c = _per_territory(caps, w_s.index, math.inf, "caps")
+    return n_steps
+
+
+def _step_bounds(
+    index: pd.Index,
+    total: float,
+    n_steps: int,
+    *,
+    floors: float | Mapping[Hashable, float] | pd.Series | None,
+    caps: float | Mapping[Hashable, float] | pd.Series | None,
+    step: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Floors rounded up and caps rounded down to whole steps, refused when they clash."""
+    problems: list[InputIssue] = []
+    f = _per_territory(floors, index, 0.0, "floors")
+    c = _per_territory(caps, index, math.inf, "caps")
     f_u = np.ceil(np.maximum(f, 0.0) / step - 1e-9)
     c_u = np.where(np.isinf(c), np.inf, np.floor(c / step + 1e-9))
     bad = f_u > c_u
@@ -177,7 +207,7 @@ def _allocate_steps(
             InputIssue(
                 "settings",
                 "floors/caps",
-                f"floor above cap (in whole steps) for {_few(w_s.index[bad])}.",
+                f"floor above cap (in whole steps) for {_few(index[bad])}.",
                 "lower the floor or raise the cap.",
             )
         )
@@ -201,11 +231,7 @@ def _allocate_steps(
         )
     if problems:
         raise ValidationError(problems)
-    if not np.any(w > 0):
-        w = np.ones_like(w)
-    x = _water_fill(w, f_u, c_u, float(n_steps), w_s.index)
-    base = largest_remainder(x, n_steps, weights=w, lower=f_u, upper=c_u)
-    return base, x, f_u, c_u
+    return f_u, c_u
 
 
 def _water_fill(

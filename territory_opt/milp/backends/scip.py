@@ -101,10 +101,12 @@ def _load(scip: Any, model: MilpModel) -> list[Any]:
 
 
 def _handler_class() -> type:
-    """The constraint-handler class (defined lazily: PySCIPOpt is optional)."""
-    from pyscipopt import SCIP_RESULT, Conshdlr
+    """The constraint-handler class (defined lazily: PySCIPOpt is optional).
 
-    from ..connectivity_handler import disconnected_columns, fractional_cuts, integer_cuts
+    Its callbacks delegate to the module-level ``_check``, ``_enforce_lp``,
+    ``_enforce_pseudo``, ``_separate_lp`` and ``_lock``.
+    """
+    from pyscipopt import Conshdlr
 
     class ConnectivityHandler(Conshdlr):  # type: ignore[misc]
         """Every territory connected: check, enforce (LP, pseudo), separate (LP)."""
@@ -118,40 +120,6 @@ def _handler_class() -> type:
             self.n_sepa = 0
             self.n_rejected = 0
 
-        # -- helpers
-        def _values(self, sol: Any) -> np.ndarray:
-            v = np.zeros(len(self.vars))
-            get = self.model.getSolVal
-            for j in self.cols.tolist():
-                v[j] = get(sol, self.vars[j])
-            return v
-
-        def _tvars(self) -> list[Any]:
-            if self.trans is None:
-                self.trans = [self.model.getTransformedVar(v) for v in self.vars]
-            return self.trans
-
-        def _add(self, rows: list[Row], force: bool) -> tuple[bool, bool]:
-            """Add rows as global cuts; (any added, infeasible)."""
-            tv = self._tvars()
-            added = infeasible = False
-            for idx, val, _lo, hi in rows:
-                row = self.model.createEmptyRowUnspec(
-                    "conn", lhs=None, rhs=float(hi), local=False, removable=True
-                )
-                self.model.cacheRowExtensions(row)
-                for j, a in zip(idx.tolist(), val.tolist(), strict=True):
-                    self.model.addVarToRow(row, tv[j], a)
-                self.model.flushRowExtensions(row)
-                infeasible = self.model.addCut(row, forcecut=force) or infeasible
-                self.model.addPoolCut(row)
-                self.model.releaseRow(row)
-                added = True
-                if infeasible:
-                    break
-            return added, infeasible
-
-        # -- callbacks
         def consinitsol(self, constraints: list[Any]) -> None:
             self.trans = None
 
@@ -164,20 +132,12 @@ def _handler_class() -> type:
             printreason: bool,
             completely: bool,
         ) -> dict[str, Any]:
-            if disconnected_columns(self.graph, self._values(solution)):
-                self.n_rejected += 1
-                return {"result": SCIP_RESULT.INFEASIBLE}
-            return {"result": SCIP_RESULT.FEASIBLE}
+            return _check(self, solution)
 
         def consenfolp(
             self, constraints: list[Any], nusefulconss: int, solinfeasible: bool
         ) -> dict[str, Any]:
-            rows = integer_cuts(self.graph, self._values(None))
-            if not rows:
-                return {"result": SCIP_RESULT.FEASIBLE}
-            self.n_enforce += len(rows)
-            _, infeasible = self._add(rows, force=True)
-            return {"result": SCIP_RESULT.CUTOFF if infeasible else SCIP_RESULT.SEPARATED}
+            return _enforce_lp(self)
 
         def consenfops(
             self,
@@ -186,38 +146,128 @@ def _handler_class() -> type:
             solinfeasible: bool,
             objinfeasible: bool,
         ) -> dict[str, Any]:
-            if objinfeasible or solinfeasible:
-                return {"result": SCIP_RESULT.DIDNOTRUN}
-            if not disconnected_columns(self.graph, self._values(None)):
-                return {"result": SCIP_RESULT.FEASIBLE}
-            tv = self._tvars()
-            fixed = all(tv[j].getLbLocal() == tv[j].getUbLocal() for j in self.cols.tolist())
-            return {"result": SCIP_RESULT.CUTOFF if fixed else SCIP_RESULT.SOLVELP}
+            return _enforce_pseudo(self, objinfeasible or solinfeasible)
 
         def conssepalp(self, constraints: list[Any], nusefulconss: int) -> dict[str, Any]:
-            # the max-flow separation at the root node only: in the tree its cost (Python
-            # per node) outweighs the bound it adds; the support pieces are cheap
-            root = self.model.getDepth() == 0
-            rows = fractional_cuts(
-                self.graph,
-                self._values(None),
-                thresholds=(0.0, 0.5) if root else (0.5,),
-                flows_per_column=3 if root else 0,
-            )
-            if not rows:
-                return {"result": SCIP_RESULT.DIDNOTFIND}
-            self.n_sepa += len(rows)
-            _, infeasible = self._add(rows, force=False)
-            return {"result": SCIP_RESULT.CUTOFF if infeasible else SCIP_RESULT.SEPARATED}
+            return _separate_lp(self)
 
         def conslock(self, constraint: Any, locktype: int, nlockspos: int, nlocksneg: int) -> None:
-            both = nlockspos + nlocksneg
-            original = constraint.isOriginal()
-            for j in self.cols.tolist():
-                v = self.vars[j] if original else self.model.getTransformedVar(self.vars[j])
-                self.model.addVarLocksType(v, locktype, both, both)
+            _lock(self, constraint, locktype, nlockspos + nlocksneg)
 
     return ConnectivityHandler
+
+
+def _values(handler: Any, sol: Any) -> np.ndarray:
+    """The column values of a solution (``None``: the LP solution); only ``x_ic`` is read."""
+    v = np.zeros(len(handler.vars))
+    get = handler.model.getSolVal
+    for j in handler.cols.tolist():
+        v[j] = get(sol, handler.vars[j])
+    return v
+
+
+def _transformed_vars(handler: Any) -> list[Any]:
+    """The transformed variables (looked up once per solve)."""
+    if handler.trans is None:
+        handler.trans = [handler.model.getTransformedVar(v) for v in handler.vars]
+    return handler.trans  # type: ignore[no-any-return]
+
+
+def _add_cuts(handler: Any, rows: list[Row], force: bool) -> tuple[bool, bool]:
+    """Add rows as global cuts; (any added, infeasible)."""
+    scip = handler.model
+    tv = _transformed_vars(handler)
+    added = infeasible = False
+    for idx, val, _lo, hi in rows:
+        row = scip.createEmptyRowUnspec(
+            "conn", lhs=None, rhs=float(hi), local=False, removable=True
+        )
+        scip.cacheRowExtensions(row)
+        for j, a in zip(idx.tolist(), val.tolist(), strict=True):
+            scip.addVarToRow(row, tv[j], a)
+        scip.flushRowExtensions(row)
+        infeasible = scip.addCut(row, forcecut=force) or infeasible
+        scip.addPoolCut(row)
+        scip.releaseRow(row)
+        added = True
+        if infeasible:
+            break
+    return added, infeasible
+
+
+def _check(handler: Any, solution: Any) -> dict[str, Any]:
+    """``CONSCHECK``: reject a disconnected solution."""
+    from pyscipopt import SCIP_RESULT
+
+    from ..connectivity_handler import disconnected_columns
+
+    if disconnected_columns(handler.graph, _values(handler, solution)):
+        handler.n_rejected += 1
+        return {"result": SCIP_RESULT.INFEASIBLE}
+    return {"result": SCIP_RESULT.FEASIBLE}
+
+
+def _enforce_lp(handler: Any) -> dict[str, Any]:
+    """``CONSENFOLP``: cut off a disconnected integer LP solution by its separator cuts."""
+    from pyscipopt import SCIP_RESULT
+
+    from ..connectivity_handler import integer_cuts
+
+    rows = integer_cuts(handler.graph, _values(handler, None))
+    if not rows:
+        return {"result": SCIP_RESULT.FEASIBLE}
+    handler.n_enforce += len(rows)
+    _, infeasible = _add_cuts(handler, rows, force=True)
+    return {"result": SCIP_RESULT.CUTOFF if infeasible else SCIP_RESULT.SEPARATED}
+
+
+def _enforce_pseudo(handler: Any, infeasible: bool) -> dict[str, Any]:
+    """``CONSENFOPS``: ask for the LP of a disconnected pseudo solution (cut the node off
+    when every ``x_ic`` is fixed); do nothing when it is already infeasible."""
+    from pyscipopt import SCIP_RESULT
+
+    from ..connectivity_handler import disconnected_columns
+
+    if infeasible:
+        return {"result": SCIP_RESULT.DIDNOTRUN}
+    if not disconnected_columns(handler.graph, _values(handler, None)):
+        return {"result": SCIP_RESULT.FEASIBLE}
+    tv = _transformed_vars(handler)
+    fixed = all(tv[j].getLbLocal() == tv[j].getUbLocal() for j in handler.cols.tolist())
+    return {"result": SCIP_RESULT.CUTOFF if fixed else SCIP_RESULT.SOLVELP}
+
+
+def _separate_lp(handler: Any) -> dict[str, Any]:
+    """``CONSSEPALP``: separate a fractional LP solution.
+
+    The max-flow separation at the root node only: in the tree its cost (Python per
+    node) outweighs the bound it adds; the support pieces are cheap.
+    """
+    from pyscipopt import SCIP_RESULT
+
+    from ..connectivity_handler import fractional_cuts
+
+    root = handler.model.getDepth() == 0
+    rows = fractional_cuts(
+        handler.graph,
+        _values(handler, None),
+        thresholds=(0.0, 0.5) if root else (0.5,),
+        flows_per_column=3 if root else 0,
+    )
+    if not rows:
+        return {"result": SCIP_RESULT.DIDNOTFIND}
+    handler.n_sepa += len(rows)
+    _, infeasible = _add_cuts(handler, rows, force=False)
+    return {"result": SCIP_RESULT.CUTOFF if infeasible else SCIP_RESULT.SEPARATED}
+
+
+def _lock(handler: Any, constraint: Any, locktype: int, both: int) -> None:
+    """``CONSLOCK``: lock every ``x_ic`` both ways (no dual reduction ignores connectivity)."""
+    original = constraint.isOriginal()
+    scip = handler.model
+    for j in handler.cols.tolist():
+        v = handler.vars[j] if original else scip.getTransformedVar(handler.vars[j])
+        scip.addVarLocksType(v, locktype, both, both)
 
 
 def _status(scip: Any) -> str:
