@@ -165,32 +165,53 @@ def check_cost_matrix(
     if problems:
         raise ValidationError(problems)
     arr = cost.loc[list(units), list(columns)].to_numpy(dtype=float, copy=True)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        pairs = [f"({units[i]!r}, {columns[j]!r})" for i, j in np.argwhere(bad)[:5]]
-        problems.append(
-            InputIssue(
-                "settings",
-                f"{what} (unit, rep) {', '.join(pairs)}{', ...' if bad.sum() > 5 else ''}",
-                f"{int(bad.sum())} {what} entries are missing or infinite.",
-                "fill every (unit, rep) pair with a finite number (ask the routing engine's "
-                "table service for every pair; a large value discourages one).",
+    finite = np.isfinite(arr)
+    for mask, show_value, problem, fix in (
+        (
+            ~finite,
+            False,
+            "entries are missing or infinite.",
+            "fill every (unit, rep) pair with a finite number (ask the routing engine's "
+            "table service for every pair; a large value discourages one).",
+        ),
+        (
+            finite & (arr < 0),
+            True,
+            "entries are negative.",
+            "costs must be >= 0 (distances, times).",
+        ),
+    ):
+        if mask.any():
+            problems.append(
+                _entries_issue(what, units, columns, arr, mask, show_value, problem, fix)
             )
-        )
-    neg = np.isfinite(arr) & (arr < 0)
-    if neg.any():
-        pairs = [f"({units[i]!r}, {columns[j]!r}) = {arr[i, j]:g}" for i, j in np.argwhere(neg)[:5]]
-        problems.append(
-            InputIssue(
-                "settings",
-                f"{what} (unit, rep) {', '.join(pairs)}{', ...' if neg.sum() > 5 else ''}",
-                f"{int(neg.sum())} {what} entries are negative.",
-                "costs must be >= 0 (distances, times).",
-            )
-        )
     if problems:
         raise ValidationError(problems)
     return arr
+
+
+def _entries_issue(
+    what: str,
+    units: Sequence[Hashable],
+    columns: Sequence[Hashable],
+    arr: np.ndarray,
+    mask: np.ndarray,
+    show_value: bool,
+    problem: str,
+    fix: str,
+) -> InputIssue:
+    """The issue of the matrix entries in ``mask``, naming the first five (with their value
+    when ``show_value``); ``problem`` follows their count and ``what``."""
+    pairs = [
+        f"({units[i]!r}, {columns[j]!r})" + (f" = {arr[i, j]:g}" if show_value else "")
+        for i, j in np.argwhere(mask)[:5]
+    ]
+    return InputIssue(
+        "settings",
+        f"{what} (unit, rep) {', '.join(pairs)}{', ...' if mask.sum() > 5 else ''}",
+        f"{int(mask.sum())} {what} {problem}",
+        fix,
+    )
 
 
 def _relabel(

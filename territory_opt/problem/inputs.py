@@ -60,22 +60,34 @@ def check_cost(
     return check_cost_matrix(cost, units, cols, what="cost")
 
 
+def _unique_frame(table: object, where: str, name: str, kind: str, fix: str) -> pd.DataFrame:
+    """``table``, refused unless it is a DataFrame whose index (the ``kind`` ids) is unique.
+
+    Parameters
+    ----------
+    table : object
+        The caller's table.
+    where, name : str
+        The input and the item the issues name (e.g. ``"units"``, ``"measures"``).
+    kind : str
+        What an index id is (``"unit"``, ``"rep"``).
+    fix : str
+        The fix when ``table`` is not a DataFrame.
+    """
+    if not isinstance(table, pd.DataFrame):
+        refuse(where, name, "is not a DataFrame.", fix)
+    if table.index.has_duplicates:
+        dup = table.index[table.index.duplicated()].unique().tolist()
+        refuse(
+            where, f"{kind}s {few(dup)}", "ids are duplicated.", f"give each {kind} a unique id."
+        )
+    return table
+
+
 def measures_frame(measures: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(measures, pd.DataFrame):
-        refuse(
-            "units",
-            "measures",
-            "is not a DataFrame.",
-            "pass a DataFrame indexed by unit id.",
-        )
-    if measures.index.has_duplicates:
-        dup = measures.index[measures.index.duplicated()].unique().tolist()
-        refuse(
-            "units",
-            f"units {few(dup)}",
-            "ids are duplicated.",
-            "give each unit a unique id.",
-        )
+    measures = _unique_frame(
+        measures, "units", "measures", "unit", "pass a DataFrame indexed by unit id."
+    )
     problems: list[InputIssue] = []
     out = {}
     for c in measures.columns:
@@ -172,29 +184,22 @@ def rep_frame(
         return True, pd.DataFrame(
             {"home": [None] * k, "fte": 1.0}, index=pd.RangeIndex(k, name="rep")
         )
-    if not isinstance(reps, pd.DataFrame):
-        refuse(
-            "reps",
-            "reps",
-            "is not a DataFrame.",
-            "pass a DataFrame indexed by rep id, or an int k.",
-        )
-    if reps.index.has_duplicates:
-        dup = reps.index[reps.index.duplicated()].unique().tolist()
-        refuse("reps", f"reps {few(dup)}", "ids are duplicated.", "give each rep a unique id.")
-    if len(reps) == 0:
+    table = _unique_frame(
+        reps, "reps", "reps", "rep", "pass a DataFrame indexed by rep id, or an int k."
+    )
+    if len(table) == 0:
         refuse("reps", "reps", "the table is empty.", "give at least one rep.")
-    frame = pd.DataFrame(index=reps.index.copy())
-    if "home" in reps.columns:
+    frame = pd.DataFrame(index=table.index.copy())
+    if "home" in table.columns:
         frame["home"] = [
             None if (h is None or (isinstance(h, float) and math.isnan(h))) else h
-            for h in reps["home"]
+            for h in table["home"]
         ]
     else:
-        frame["home"] = [None] * len(reps)
+        frame["home"] = [None] * len(table)
     frame["home"] = frame["home"].astype(object)
-    if "fte" in reps.columns:
-        fte = pd.to_numeric(reps["fte"], errors="coerce").astype(float)
+    if "fte" in table.columns:
+        fte = pd.to_numeric(table["fte"], errors="coerce").astype(float)
         bad = fte.index[~(fte.to_numpy() > 0)].tolist()
         if bad:
             refuse(
@@ -206,12 +211,12 @@ def rep_frame(
         frame["fte"] = fte.to_numpy(copy=True)
     else:
         frame["fte"] = 1.0
-    if "name" in reps.columns:
-        frame["name"] = reps["name"].to_numpy(copy=True)
-    for col in target_share_columns(reps):  # per-rep balance targets (rep_targets.py)
-        frame[col] = pd.to_numeric(reps[col], errors="coerce").to_numpy(copy=True)
+    if "name" in table.columns:
+        frame["name"] = table["name"].to_numpy(copy=True)
+    for col in target_share_columns(table):  # per-rep balance targets (rep_targets.py)
+        frame[col] = pd.to_numeric(table[col], errors="coerce").to_numpy(copy=True)
         target_weights(frame, [col.removesuffix(TARGET_SHARE_SUFFIX)])  # clear error if bad
-    has_geom = isinstance(reps, gpd.GeoDataFrame) and "home" not in reps.columns
+    has_geom = isinstance(table, gpd.GeoDataFrame) and "home" not in table.columns
     free = bool(frame["home"].isna().all()) and not has_geom and default_ids is None
     if free:
         fte_vals = frame["fte"].to_numpy()

@@ -98,69 +98,68 @@ class _RepView:
 
 def _cards(view: _RepView) -> list[str]:
     """The six KPI cards of a rep's dashboard."""
-    row, num, median, card = view.row, view.num, view.median, view.card
-    cards = []
-    if "achievement" in row:
-        ach = num("achievement")
-        cards.append(
-            card(
-                "Revenue vs target",
-                "achievement",
-                f"{_fmt(num('revenue'), 'k€')} of {_fmt(num('target'), 'k€')}; team median {median('achievement')}",
-                bar=ach,
-                good=None if math.isnan(ach) else ach >= 1.0,
-            )
-        )
-    else:
-        cards.append(card("Revenue", "revenue", f"team median {median('revenue')}"))
-    g = num("growth")
-    cards.append(
-        card(
-            "Growth",
-            "growth",
-            f"previous period {_fmt(num('revenue_previous'), 'k€')}; team median {median('growth')}",
-            good=None if math.isnan(g) else g >= 0,
-        )
-    )
-    cards.append(
-        card(
-            "Retention rate",
-            "retention",
-            f"{_fmt(num('accounts_kept'), '')} kept of {_fmt(num('accounts_at_start'), '')} customers at start; team median {median('retention')}",
-            bar=num("retention"),
-        )
-    )
+    row, num, median = view.row, view.num, view.median
+    ach, vc = num("achievement"), num("visit_coverage")
     nt = (
         f" of {_fmt(num('new_accounts_target'), '')} targeted"
         if "new_accounts_target" in row
         else ""
     )
-    cards.append(
-        card(
+    # label, column, note, progress bar, good (None: neutral)
+    specs: list[tuple[str, str, str, float | None, bool | None]] = [
+        (
+            "Revenue vs target",
+            "achievement",
+            f"{_fmt(num('revenue'), 'k€')} of {_fmt(num('target'), 'k€')}; team median {median('achievement')}",
+            ach,
+            _at_least(ach, 1.0),
+        )
+        if "achievement" in row
+        else ("Revenue", "revenue", f"team median {median('revenue')}", None, None),
+        (
+            "Growth",
+            "growth",
+            f"previous period {_fmt(num('revenue_previous'), 'k€')}; team median {median('growth')}",
+            None,
+            _at_least(num("growth"), 0),
+        ),
+        (
+            "Retention rate",
+            "retention",
+            f"{_fmt(num('accounts_kept'), '')} kept of {_fmt(num('accounts_at_start'), '')} customers at start; team median {median('retention')}",
+            num("retention"),
+            None,
+        ),
+        (
             "New customers",
             "new_accounts",
             f"won in the period{nt}; team median {median('new_accounts')}",
-        )
-    )
-    cards.append(
-        card(
+            None,
+            None,
+        ),
+        (
             "Penetration",
             "penetration",
             f"revenue / potential {_fmt(num('potential'), 'k€')}; team median {median('penetration')}",
-            bar=num("penetration"),
-        )
-    )
-    vc = num("visit_coverage")
-    cards.append(
-        card(
+            num("penetration"),
+            None,
+        ),
+        (
             "Visits done vs required",
             "visit_coverage",
             f"{_fmt(num('visits_done'), '')} of {_fmt(num('visits_required'), '')}; team median {median('visit_coverage')}",
-            bar=vc,
-            good=None if math.isnan(vc) else vc >= 0.9,
-        )
-    )
-    return cards
+            vc,
+            _at_least(vc, 0.9),
+        ),
+    ]
+    return [
+        view.card(label, col, note, bar=bar, good=good) for label, col, note, bar, good in specs
+    ]
+
+
+def _at_least(value: float, threshold: float) -> bool | None:
+    """Whether ``value`` reaches ``threshold`` (``None`` when it is NaN: no colour)."""
+    return None if math.isnan(value) else value >= threshold
 
 
 def rep_dashboard(
