@@ -54,6 +54,7 @@ def build(
         disruption_budget=budget,
         power=2 if objective == "inertia" else 1,
         weight="workload" if objective == "inertia" else None,
+        objective="cost",  # the moment of inertia / Σ km, not the redeployment default
     )
 
 

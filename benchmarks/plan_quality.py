@@ -43,8 +43,8 @@ HEADER = "## Plan quality"
 #: objective modes: row name -> TerritoryProblem settings over the default ones. Add a
 #: mode here (or expose ``territory_opt.problem.OBJECTIVE_MODES``) and it gets a row.
 MODES: dict[str, dict[str, Any]] = {
-    "optimize, default (Σ workload·km²)": {},
-    "optimize, Σ km": {"power": 1, "weight": None},
+    "optimize, default (Σ workload·km²)": {"objective": "cost"},
+    "optimize, Σ km": {"power": 1, "weight": None, "objective": "cost"},
     "optimize, fewest changes": {"objective": "changes"},
     "optimize, travel (visits x km)": {"objective": "travel"},
     "optimize, compact (every commune counts)": {"objective": "compact"},

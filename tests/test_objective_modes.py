@@ -196,3 +196,22 @@ def test_objective_value_object():
     o = parse_objective("redeploy")
     assert isinstance(o, Objective)
     assert o.describe().startswith("changes, then travel")
+
+
+def test_objective_unit_names_the_reported_stage_not_the_moment_of_inertia():
+    """The CLI summary printed "Σ workload·km²" beside a redeploy plan's travel + compact value."""
+    from territory_opt.reports.plan_file import objective_unit
+
+    G, meas, reps, base = _instance()
+    kw = {"measures": meas, "balance": {"workload": 0.25}, "baseline": base, "weight": "workload"}
+    p = TerritoryProblem.from_graph(G, reps, objective="redeploy", **kw)  # stage 2 reported
+    km = p.cost_label
+    assert objective_unit(p) == (
+        f"travel + compact (Σ visits·{km} + Σ (workload share + area floor)·{km}²)"
+    )
+    c = TerritoryProblem.from_graph(G, reps, objective="changes", **kw)
+    assert objective_unit(c) == "changes (Σ accounts changing rep)"
+    i = TerritoryProblem.from_graph(G, reps, objective="cost", power=2, **kw)
+    assert objective_unit(i) == f"Σ workload·{km}²"
+    w = TerritoryProblem.from_graph(G, reps, objective={"travel": 2.0, "changes": 1.0}, **kw)
+    assert objective_unit(w) == f"travel + changes (2·Σ visits·{km} + Σ accounts changing rep)"

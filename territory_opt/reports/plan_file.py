@@ -62,7 +62,14 @@ _GUESSED_BALANCE = ("workload", "potential")
 
 
 def objective_unit(problem: TerritoryProblem) -> str:
-    """The unit of a problem's objective, e.g. ``"Σ workload·km²"`` or ``"Σ km"``."""
+    """The unit of a problem's objective, e.g. ``"Σ workload·km²"`` or ``"Σ km"``.
+
+    With a named objective, the terms of the stage whose value the report holds (the
+    second one of a lexicographic objective), e.g. ``"travel + compact (Σ visits·km +
+    Σ (workload share + area floor)·km²)"``.
+    """
+    if problem.goal is not None:
+        return _goal_unit(problem)
     sq = "²" if problem.power == 2 else ""
     cost = (
         f"Σ {problem.weight}·{problem.cost_label}{sq}"
@@ -75,6 +82,25 @@ def objective_unit(problem: TerritoryProblem) -> str:
     if problem.disruption_weight:
         return f"{cost} + {problem.disruption_weight:g}·{moved[2:]}"
     return cost
+
+
+def _goal_unit(problem: TerritoryProblem) -> str:
+    """The unit of a named objective's reported stage (see :func:`objective_unit`)."""
+    goal = problem.goal
+    assert goal is not None
+    stage = goal.then if goal.then is not None else goal
+    km = problem.cost_label
+    visits = problem.visits or ("visits" if "visits" in problem.measures.columns else "accounts")
+    weight = problem.weight or next(iter(problem.measures.columns), "weight")
+    sq = "²" if problem.power == 2 else ""
+    units = {
+        "changes": f"Σ {problem.disruption or 'accounts'} changing rep",
+        "travel": f"Σ {visits}·{km}",
+        "compact": f"Σ ({weight} share + area floor)·{km}²",
+        "inertia": f"Σ {problem.weight}·{km}{sq}" if problem.weight else f"Σ {km}{sq}",
+    }
+    parts = [units[t] if w == 1 else f"{w:g}·{units[t]}" for t, w in stage.terms]
+    return f"{' + '.join(stage.names)} ({' + '.join(parts)})"
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,7 @@ def lagrangian_bound(
         at most the LP relaxation without contiguity, which it approaches.
     """
     t0 = time.perf_counter()
-    if problem.free_centres or problem.objective != "cost":
+    if problem.free_centres or problem.objective != "cost" or problem.goal is not None:
         return BoundResult(None, "not available (free centres or disruption objective)")
     n, K = problem.n_units, problem.n_columns
     C = np.array(problem.assignment_costs(), dtype=float)
