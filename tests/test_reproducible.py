@@ -40,7 +40,7 @@ def _problem() -> TerritoryProblem:
 
 
 def _run(p: TerritoryProblem):
-    return optimize(p, "highs", time_limit=12.0, heuristic_time=2.0, gap=0.5, nearest=3, seed=0)
+    return optimize(p, "highs", time_limit=20.0, heuristic_time=2.0, gap=0.5, nearest=3, seed=0)
 
 
 def test_same_plan_under_load(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -172,9 +172,12 @@ def _budget_start(
     return plan, ok, f"{msg} (from the current plan: the unbudgeted plan could not be walked back)"
 
 
-_WALL_CAP = 3.0
+_WALL_CAP = 5.0
 """The heuristic's counted work may take this many times its nominal time before the wall
-clock cuts it (a loaded machine); ``SolveReport.work_capped`` then says so."""
+clock cuts it (a loaded machine); ``SolveReport.work_capped`` then says so. 3.0 until
+2026-12-02: on that day's machine the 15x15 grid of tests/test_reproducible.py took about
+2.2 s of real time per counted second even when calm, so a 1.6x slower clock cut it (the
+run's own deadline, 80 % of the time limit, still bounds the heuristic)."""
 _HEURISTIC_SHARE = 0.4
 """Default share of the time limit for the warm-start heuristic. On Normandy (17 homes,
 60 s) the exact-contiguity bound comes from the first relaxation (≈15 s; later cut rounds
