@@ -40,7 +40,14 @@ from ..exceptions import InputIssue, ValidationError
 if TYPE_CHECKING:
     from .territory_problem import TerritoryProblem
 
-__all__ = ["OBJECTIVE_NAMES", "TERMS", "Objective", "objective_matrix", "parse_objective"]
+__all__ = [
+    "OBJECTIVE_NAMES",
+    "TERMS",
+    "Objective",
+    "objective_matrix",
+    "parse_objective",
+    "term_column",
+]
 
 TERMS = ("changes", "travel", "compact", "inertia")
 OBJECTIVE_NAMES = (*TERMS, "redeploy", "redesign")
@@ -163,10 +170,21 @@ def _areas(problem: TerritoryProblem) -> np.ndarray:
     return area if area.sum() > 0 else np.ones(problem.n_units)
 
 
-def _column(problem: TerritoryProblem, name: str | None, default: tuple[str, ...]) -> np.ndarray:
-    cols = problem.measures.columns
+def term_column(problem: TerritoryProblem, term: str) -> str | None:
+    """The measure weighing a ``"travel"`` (visits) or ``"compact"`` (weight) term, or
+    ``None`` when every unit weighs 1."""
+    default: tuple[str, ...]
+    if term == "travel":
+        name, default = problem.visits, ("visits", "accounts")
+    else:
+        name, default = problem.weight, tuple(problem.balance_measures[:1])
     if name is None:
-        name = next((c for c in default if c in cols), None)
+        name = next((c for c in default if c in problem.measures.columns), None)
+    return name
+
+
+def _column(problem: TerritoryProblem, term: str) -> np.ndarray:
+    name = term_column(problem, term)
     if name is None:
         return np.ones(problem.n_units)
     return problem.measures[name].to_numpy(dtype=float)
@@ -187,11 +205,10 @@ def term_matrix(problem: TerritoryProblem, term: str) -> np.ndarray:
         out[np.flatnonzero(has), b[has]] = 0.0
         return out
     if term == "travel":
-        q = _column(problem, problem.visits, ("visits", "accounts"))
+        q = _column(problem, "travel")
         return q[:, None] * cost
     if term == "compact":
-        bal = problem.balance_measures
-        a = _column(problem, problem.weight, bal[:1])
+        a = _column(problem, "compact")
         a = a / a.mean() if a.mean() > 0 else np.ones(n)
         s = _areas(problem)
         w = a + problem.compact_floor * s / s.mean()

@@ -38,6 +38,7 @@ import pyogrio
 
 from ..exceptions import InputIssue, ValidationError
 from ..plan.alignment import Alignment, SolveReport
+from ..problem.objective import term_column
 from ..problem.territory_problem import Balance
 
 if TYPE_CHECKING:
@@ -90,13 +91,12 @@ def _goal_unit(problem: TerritoryProblem) -> str:
     assert goal is not None
     stage = goal.then if goal.then is not None else goal
     km = problem.cost_label
-    visits = problem.visits or ("visits" if "visits" in problem.measures.columns else "accounts")
-    weight = problem.weight or next(iter(problem.measures.columns), "weight")
+    visits, weight = term_column(problem, "travel"), term_column(problem, "compact")
     sq = "²" if problem.power == 2 else ""
     units = {
         "changes": f"Σ {problem.disruption or 'accounts'} changing rep",
-        "travel": f"Σ {visits}·{km}",
-        "compact": f"Σ ({weight} share + area floor)·{km}²",
+        "travel": f"Σ {visits}·{km}" if visits else f"Σ {km}",
+        "compact": f"Σ ({weight or 'unit'} share + area floor)·{km}²",
         "inertia": f"Σ {problem.weight}·{km}{sq}" if problem.weight else f"Σ {km}{sq}",
     }
     parts = [units[t] if w == 1 else f"{w:g}·{units[t]}" for t, w in stage.terms]

@@ -86,7 +86,9 @@ def lagrangian_bound(
     """
     t0 = time.perf_counter()
     if problem.free_centres or problem.objective != "cost" or problem.goal is not None:
-        return BoundResult(None, "not available (free centres or disruption objective)")
+        return BoundResult(
+            None, "not available (free centres, disruption objective or named objective)"
+        )
     n, K = problem.n_units, problem.n_columns
     C = np.array(problem.assignment_costs(), dtype=float)
     v = problem.disruption_values()
