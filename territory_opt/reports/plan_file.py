@@ -71,18 +71,20 @@ def objective_unit(problem: TerritoryProblem) -> str:
     """
     if problem.goal is not None:
         return _goal_unit(problem)
-    sq = "²" if problem.power == 2 else ""
-    cost = (
-        f"Σ {problem.weight}·{problem.cost_label}{sq}"
-        if problem.weight
-        else (f"Σ {problem.cost_label}{sq}")
-    )
+    cost = _inertia_unit(problem)
     moved = f"Σ {problem.disruption or 'units'} moved"
     if problem.objective == "disruption":
         return moved
     if problem.disruption_weight:
         return f"{cost} + {problem.disruption_weight:g}·{moved[2:]}"
     return cost
+
+
+def _inertia_unit(problem: TerritoryProblem) -> str:
+    """The unit of the moment of inertia Σ w·c^p, e.g. ``"Σ workload·km²"``."""
+    sq = "²" if problem.power == 2 else ""
+    w = f"{problem.weight}·" if problem.weight else ""
+    return f"Σ {w}{problem.cost_label}{sq}"
 
 
 def _goal_unit(problem: TerritoryProblem) -> str:
@@ -92,12 +94,11 @@ def _goal_unit(problem: TerritoryProblem) -> str:
     stage = goal.then if goal.then is not None else goal
     km = problem.cost_label
     visits, weight = term_column(problem, "travel"), term_column(problem, "compact")
-    sq = "²" if problem.power == 2 else ""
     units = {
         "changes": f"Σ {problem.disruption or 'accounts'} changing rep",
         "travel": f"Σ {visits}·{km}" if visits else f"Σ {km}",
         "compact": f"Σ ({weight or 'unit'} share + area floor)·{km}²",
-        "inertia": f"Σ {problem.weight}·{km}{sq}" if problem.weight else f"Σ {km}{sq}",
+        "inertia": _inertia_unit(problem),
     }
     parts = [units[t] if w == 1 else f"{w:g}·{units[t]}" for t, w in stage.terms]
     return f"{' + '.join(stage.names)} ({' + '.join(parts)})"
