@@ -3,7 +3,9 @@
 "changes" costs nothing for a unit kept by its current rep and the same for every other
 rep; "travel" costs nothing for the 54 % of communes without accounts. Ranking balancing
 moves by such costs left the worst territory 8 % ("changes") and 20 % ("travel") off
-target after 10 s; the search now balances on a shaping cost first. Every check here is
+target after 10 s; the search now balances on a shaping cost first. The issue's target is a
+balanced plan within 10 s for every mode: measured with every move counted on the work
+clock (the flow moves included), the first balanced plan came at 5.4-6.3 s, seeds 0-2. Every check here is
 computed independently (networkx connectivity, numpy sums against FTE-share targets,
 accounts changed counted from the current reps).
 """
@@ -46,7 +48,7 @@ def test_directionless_objectives_reach_balance_on_normandy(normandy, mode) -> N
     units, reps, graph = normandy
     p = _problem(units, reps, graph, mode)
     with _workclock.counted(p.n_units, wall_cap=60.0):
-        res = build_plan(heuristic_instance(p), seed=0, time_limit=6.0)
+        res = build_plan(heuristic_instance(p), seed=0, time_limit=10.0)
     rep_ids = np.asarray(reps.index)
     labels = rep_ids[res.assignment]
     share = reps["fte"] / reps["fte"].sum()

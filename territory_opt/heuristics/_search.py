@@ -415,14 +415,29 @@ class State:
             dD = np.zeros(len(units))
         return dV, dC, dD, dQ
 
-    def move(self, v: int, to: int) -> list[int]:
-        """Apply the subtree move of ``v`` to ``to``; returns the moved units."""
+    def move(self, v: int, to: int, *, refresh_to: bool = True) -> list[int]:
+        """Apply the subtree move of ``v`` to ``to``; returns the moved units.
+
+        With ``refresh_to=False`` the receiving territory is not re-traversed: its units'
+        dependant sums and movable flags are stale until :meth:`refresh` (a chain of moves
+        out of one territory needs only that territory's)."""
         frm = self.al[v]
         moved = self.dependants(v)
-        self.relabel(moved, frm, to)
+        self.relabel(moved, frm, to, refresh_to=refresh_to)
         return moved
 
-    def relabel(self, units: list[int], frm: int, to: int) -> None:
+    def border_moves(self, frm: int, to: int) -> np.ndarray:
+        """The units of territory ``frm`` that a subtree move can send to ``to`` (sorted):
+        :meth:`candidates` restricted to that pair of territories."""
+        d = self.d
+        mask = (self.a[d.eu] == frm) & (self.a[d.ev] == to)
+        units = np.unique(d.eu[mask])
+        units = units[self.movable[units]]
+        if d.c_bad >= 0:
+            units = units[self.DET[units, d.c_bad + to] < 0.5]
+        return units
+
+    def relabel(self, units: list[int], frm: int, to: int, *, refresh_to: bool = True) -> None:
         d = self.d
         idx = np.asarray(units, dtype=np.int64)
         det = d.X[idx].sum(axis=0)
@@ -438,7 +453,8 @@ class State:
         rr = np.asarray([frm, to])
         self.viol[rr] = d.viol_rows(self.S[rr], rr)
         self.refresh(frm)
-        self.refresh(to)
+        if refresh_to:
+            self.refresh(to)
 
     def snapshot(self, rs: list[int]) -> Snapshot:
         """Everything a move between territories ``rs`` changes (see :meth:`restore`)."""

@@ -20,7 +20,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["Counter", "capped_runs", "charge", "counted", "mark_capped", "now", "sub_limits"]
+__all__ = [
+    "Counter",
+    "capped_runs",
+    "charge",
+    "counted",
+    "mark_capped",
+    "now",
+    "spend",
+    "sub_limits",
+]
 
 _STEP = 5e-4
 _STEP_PER_UNIT = 1.5e-6
@@ -63,10 +72,19 @@ _JUMP = 1e12  # added to a capped clock: every loop reading it sees its time is 
 
 def now() -> float:
     """The heuristics' clock: work-counted inside :func:`counted`, else the wall clock."""
+    return spend(1.0)
+
+
+def spend(steps: float) -> float:
+    """Count ``steps`` search steps of work and read the clock (:func:`now` is ``spend(1)``).
+
+    Loops whose iterations are cheaper than a search step count them at their cost (a
+    flow rebalancing move: measured 1.9 ms on Normandy, against 3.3-6.9 ms per step of
+    the tabu search). Outside :func:`counted`, the wall clock."""
     if not _ACTIVE:
         return time.perf_counter()
     c = _ACTIVE[-1]
-    c.t += c.step
+    c.t += steps * c.step
     if not c.capped and time.perf_counter() > c.wall_cap:
         c.capped = True
         _CAPPED[0] += 1
