@@ -1,9 +1,10 @@
 """End-to-end demo (``make demo``): Normandy, from the current plan to an optimized one.
 
 Steps: load the real communes and the demo sales force, validate, build the adjacency
-graph, diagnose the current plan, optimize (±5 % on workload and potential, contiguous,
-compact: minimum moment of inertia Σ workload·km² to the home, exact contiguity by lazy
-cuts, HiGHS with a time limit), then write the plan, the per-territory and
+graph, diagnose the current plan, optimize (±5 % on workload and potential, contiguous;
+the redeployment default of a study with a current plan, course slide 40: fewest accounts
+changing rep first, then travel and shape within a slack; exact contiguity by lazy cuts,
+HiGHS with a time limit), then write the plan, the per-territory and
 per-account change lists, the XLSX report, the offline HTML maps and a PNG into
 ``--out``. Run with ``python -m territory_opt.demo --out out``.
 """
@@ -69,8 +70,9 @@ def run(out: Path, *, time_limit: float = 120.0, solver: str = "highs") -> dict[
         balance=BALANCE,
         baseline=units["current_rep"],
         contiguity="cuts",  # exact; the heuristic's connected plan is the incumbent
-        power=2,  # moment of inertia: sum of workload x km^2 to the home
-        weight="workload",
+        weight="workload",  # of the shape term (compact) of the second stage
+        # no objective named: with a current plan the default is "redeploy" (fewest
+        # accounts changing rep, then travel + compact); objective="redesign" ignores it
     )
     current = Alignment.from_assignment(units["current_rep"], problem=problem)
     logger.info("Current plan: %s", _summary(current))

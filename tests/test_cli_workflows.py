@@ -129,7 +129,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 SOLVE = [
     "--balance", f"workload={TOL}", "--balance", f"potential={TOL}",
-    "--time-limit", "10", "--seed", "0",
+    "--time-limit", "20", "--seed", "0",  # the redeploy default: 10 s per stage
 ]  # fmt: skip
 
 

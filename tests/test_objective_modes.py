@@ -140,28 +140,33 @@ def test_changes_then_travel_is_lexicographic(enumerated):
     assert plan.report is not None and "stage 1" in plan.report.message
 
 
-def test_default_is_the_round1_cost_and_redeploy_is_explicit():
+def test_default_with_a_current_plan_is_redeploy_and_a_redesign_is_explicit():
     G, meas, reps, base = _instance()
     d = TerritoryProblem.from_graph(
         G, reps, measures=meas, balance={"workload": 0.25}, baseline=base
     )
-    assert d.goal is None and d.objective == "cost"  # until the search balances every mode
+    # course slide 40: with a current plan, fewest changes first, then travel and shape
+    assert d.objective == "cost" and d.goal is not None and d.goal.names == ("changes",)
+    assert d.goal.then is not None and "travel" in d.goal.then.names
     p = TerritoryProblem.from_graph(
         G, reps, measures=meas, balance={"workload": 0.25}, baseline=base, objective="redeploy"
     )
-    assert p.goal is not None and p.goal.names == ("changes",)
-    assert p.goal.then is not None and "travel" in p.goal.then.names
-    # legacy settings keep the round-1 objective
+    assert p.goal == d.goal
+    # the compactness parameters do not turn the default into the moment of inertia ...
     q = TerritoryProblem.from_graph(
-        G,
-        reps,
-        measures=meas,
-        balance={"workload": 0.25},
-        baseline=base,
-        power=2,
+        G, reps, measures=meas, balance={"workload": 0.25}, baseline=base, power=2,
         weight="workload",
-    )
-    assert q.goal is None and q.objective == "cost"
+    )  # fmt: skip
+    assert q.goal == d.goal
+    # ... naming it does; so does saying what continuity is worth (budget, weight)
+    for kw in ({"objective": "cost"}, {"disruption_budget": "30%"}, {"disruption_weight": 1.0}):
+        c = TerritoryProblem.from_graph(
+            G, reps, measures=meas, balance={"workload": 0.25}, baseline=base, **kw
+        )
+        assert c.goal is None and c.objective == "cost", kw
+    # without a current plan: the moment of inertia, as before
+    n = TerritoryProblem.from_graph(G, reps, measures=meas, balance={"workload": 0.25})
+    assert n.goal is None and n.objective == "cost"
     r = p.replace(objective="redesign")
     assert r.goal is not None and r.goal.names == ("compact",) and r.goal.then is None
 

@@ -175,7 +175,9 @@ def test_csvs_are_rounded_and_gap_written_once(solved, exported):
             round(100 * (plan.report.gap or 0.0), 2)
         )
         assert frame.at["gap_pct", "unit"] == "%"
-        assert frame.at["objective", "unit"] == "Σ workload·km²"
+        assert frame.at["objective", "unit"] == (
+            "travel + compact (Σ accounts·km + Σ (workload share + area floor)·km²)"
+        )
         assert float(frame.at["objective", "value"]) == pytest.approx(
             round(plan.report.objective, 2)
         )

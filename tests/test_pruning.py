@@ -39,10 +39,12 @@ def test_continuity_keeps_the_reps_two_borders_away() -> None:
 
 
 def test_other_objectives_prune_by_distance_only() -> None:
-    p = _path_problem()
+    p = _path_problem(objective="cost")
     assert not keeps_continuity(p)
     mask = allowed_mask(p, nearest=1)
     # unit 1: its nearest home (A, 1 hop) and its current rep (A) only
     assert mask[1].tolist() == [True, False, False, False]
     # a disruption budget keeps continuity too
-    assert keeps_continuity(_path_problem(disruption_budget=5.0))
+    assert keeps_continuity(_path_problem(objective="cost", disruption_budget=5.0))
+    # the default objective with a current plan (fewest changes first) keeps it as well
+    assert keeps_continuity(_path_problem())

@@ -269,16 +269,15 @@ def objective_settings(value: str, units: pd.DataFrame) -> dict[str, Any]:
     """Problem settings of an ``--objective`` value (see ``--help``)."""
     from ..problem.objective import OBJECTIVE_NAMES
 
+    inertia = {"power": 2, "weight": "workload" if "workload" in units.columns else None}
     if value == "auto":
-        return {}  # the problem's default objective
+        # the problem's default: "redeploy" with a current plan and no --max-changes, else
+        # the moment of inertia Σ workload·km² (power and weight parametrize both)
+        return inertia
     if value == "km":
         return {"power": 1, "weight": None, "objective": "cost"}
     if value == "inertia":
-        return {
-            "power": 2,
-            "weight": "workload" if "workload" in units.columns else None,
-            "objective": "cost",
-        }
+        return {**inertia, "objective": "cost"}
     first, _, then = value.partition(">")
     names = (*OBJECTIVE_NAMES, "auto", "km")
     for part in (first, then) if then else (first,):

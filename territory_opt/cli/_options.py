@@ -115,12 +115,13 @@ class SolveOptions:
     objective: Annotated[
         str,
         typer.Option(
-            help="inertia (default: sum workload x km^2), redeploy (fewest accounts "
-            "changing rep, then travel and shape; experimental on large instances), changes, "
-            "travel (visits x km), compact (every commune counts), redesign (compact, ignoring "
-            "the current plan), km; A>B: A first, then B (e.g. changes>travel)."
+            help="auto (default: redeploy with a current plan and no --max-changes, else "
+            "inertia), redeploy (fewest accounts changing rep, then travel and shape), inertia "
+            "(sum workload x km^2), changes, travel (visits x km), compact (every commune "
+            "counts), redesign (compact, ignoring the current plan), km; A>B: A first, then B "
+            "(e.g. changes>travel)."
         ),
-    ] = "inertia"
+    ] = "auto"
     travel_matrix: Annotated[
         Path | None,
         typer.Option(

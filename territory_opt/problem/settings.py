@@ -34,6 +34,7 @@ __all__ = [
     "check_measures_arg",
     "check_names",
     "check_settings",
+    "default_objective",
     "parse_baseline",
     "parse_budget",
     "parse_changes",
@@ -279,6 +280,31 @@ def _goal(
     return goal
 
 
+def default_objective(
+    base: np.ndarray | None,
+    measures: pd.DataFrame,
+    disruption: str | None,
+    disruption_budget: float | str | None,
+    disruption_weight: float,
+    tie_break: bool,
+) -> str:
+    """The objective when the user names none.
+
+    With a current plan (``baseline``) the course's redeployment rule (slide 40): fewest
+    changes of rep first, then travel and shape (``"redeploy"``), unless the user already
+    said how much continuity is worth (a disruption budget, a disruption weight or a tie
+    break) or there is nothing to count changes with. Without a current plan: the moment
+    of inertia ``"cost"`` (``power``, ``weight``); a complete redesign of a current plan is
+    the explicit choice ``objective="redesign"`` (or ``"cost"``).
+    """
+    if base is None or disruption_budget is not None or disruption_weight or tie_break:
+        return "cost"
+    counted = "accounts" if disruption == "auto" else disruption
+    if counted is None or counted not in measures.columns:
+        return "cost"
+    return "redeploy"
+
+
 def resolve_settings(
     unit_ids: Sequence[Hashable],
     reps: pd.DataFrame,
@@ -302,9 +328,11 @@ def resolve_settings(
     """The problem's fields for the given settings (keywords of :class:`ProblemSettings`)."""
     rep_ids = list(reps.index)
     base = None if baseline is None else parse_baseline(baseline, unit_ids, rep_ids)
-    # the round-1 cost objective until the search balances every mode on real data
-    # (issue 16: "redeploy", fewest changes first, is an explicit choice for now)
-    goal = _goal("cost" if objective is None else objective, then, slack, base)
+    if objective is None:
+        objective = default_objective(
+            base, measures, disruption, disruption_budget, disruption_weight, tie_break
+        )
+    goal = _goal(objective, then, slack, base)
     main = "cost" if goal is not None or objective is None else objective
     if disruption == "auto":
         disruption = "accounts" if "accounts" in measures.columns else None

@@ -34,9 +34,16 @@ locks
     unit -> rep assignments that must be kept.
 contiguity
     ``"sp"``, ``"flow"``, ``"cuts"`` or ``None`` (see :mod:`territory_opt.milp.contiguity`).
-objective, tie_break
-    ``"cost"`` (default) or ``"disruption"`` as the main objective; with ``tie_break`` the
-    other one is then optimised with the main one held at its optimum (lexicographic).
+objective, tie_break, then, slack
+    The objective: ``"cost"`` (the moment of inertia above), ``"disruption"``, or a named
+    objective of :mod:`territory_opt.problem.objective` (``"redeploy"``, ``"changes"``,
+    ``"travel"``, ``"compact"``, ``"redesign"``, a ``{term: weight}`` mapping; ``then``
+    and ``slack`` add a lexicographic second stage). Default: ``"redeploy"`` (fewest
+    accounts changing rep, then travel and shape) when there is a current plan and no
+    disruption budget, weight or tie break; ``"cost"`` otherwise
+    (:func:`~territory_opt.problem.settings.default_objective`). With ``tie_break`` and
+    ``"cost"``/``"disruption"`` the other one is then optimised with the main one held at
+    its optimum (lexicographic).
 """
 
 from __future__ import annotations
@@ -288,6 +295,8 @@ class TerritoryProblem:
         """The problem from a constructor's pieces and its settings."""
         if pieces.baseline is not None:
             settings = {**settings, "baseline": pieces.baseline}
+        if pieces.free and settings.get("objective") is None:
+            settings = {**settings, "objective": "cost"}  # free centres: no rep to keep
         fields = resolve_settings(pieces.unit_ids, pieces.reps, pieces.measures, **settings)
         return cls(
             unit_ids=tuple(pieces.unit_ids),

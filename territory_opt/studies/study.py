@@ -96,7 +96,9 @@ class Study:
         settings: dict[str, Any] = {
             "balance": self._balance(soft_balance),
             "baseline": base,
-            # defaults: exact contiguity, moment of inertia weighted by the first measure
+            # defaults: exact contiguity; no objective named, so "redeploy" (fewest changes,
+            # then travel and shape) with the current plan, the moment of inertia (weighted
+            # by the first measure) under a disruption budget
             "contiguity": "cuts",
             "power": 2,
             "weight": next(iter(self.balance), None),

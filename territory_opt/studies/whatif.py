@@ -170,7 +170,11 @@ def _run_local(
     freed = freed | {u for u, r in study.baseline.items() if start[u] != r}
     homes = set(reps["home"])
     locks = {u: start[u] for u in study.baseline.index if u not in freed and u not in homes}
-    problem = study.problem(reps, soft_balance=1.0, **{**dict(overrides), "locks": locks})
+    # the locks already keep every other unit with its rep: the free units are placed by
+    # the study's cost objective (moment of inertia) unless the user names one
+    objective = {"objective": study.problem_settings.get("objective", "cost")}
+    settings = {**objective, **dict(overrides), "locks": locks}
+    problem = study.problem(reps, soft_balance=1.0, **settings)
     weight = max(plan_objective(problem, start), 1.0)
     problem = problem.replace(
         balance=tuple(dataclasses.replace(b, penalty=weight) for b in problem.balance)
