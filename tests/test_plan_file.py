@@ -95,7 +95,10 @@ def test_saved_plan_reports_like_the_run(solved, exported, tmp_path):
     assert not np.isnan(m1["compactness"])
     assert again.report == plan.report
     assert saved.settings.tolerances == {"workload": 0.15}
-    assert saved.settings.objective_unit == "Σ workload·km²"
+    # a current plan and no objective named: the redeploy default, its stage 2 reported
+    assert saved.settings.objective_unit == (
+        "travel + compact (Σ accounts·km + Σ (workload share + area floor)·km²)"
+    )
     assert saved.accounts is not None
     pd.testing.assert_frame_equal(saved.accounts, _accounts(g), check_dtype=False)
     assert saved.before is not None

@@ -48,8 +48,9 @@ def _solver(time_limit: float) -> highspy.Highs:
     return h
 
 
-def _run(h: highspy.Highs, nominal: float, size: int) -> None:
-    """Run a sub-solve and charge its counted work to the work clock."""
+def _run(h: highspy.Highs, nominal: float, size: int, mip: bool = False) -> None:
+    """Run a sub-solve (of ``size`` columns; a MIP or an LP) and charge its counted work
+    to the work clock."""
     h.run()
     info = h.getInfo()
     _workclock.charge(
@@ -58,6 +59,7 @@ def _run(h: highspy.Highs, nominal: float, size: int) -> None:
         size,
         nominal,
         h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit,
+        mip,
     )
 
 
@@ -408,7 +410,7 @@ def _solve_split(
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.passModel(lp)
     h.setSolution(nv, np.arange(nv, dtype=np.int32), cur)
-    _run(h, time_limit, nv)
+    _run(h, time_limit, nv, mip=True)
     if h.getInfo().primal_solution_status != 2:  # 2 = feasible
         return None
     return np.asarray(h.getSolution().col_value[:nx_])

@@ -36,10 +36,19 @@ _STEP_PER_UNIT = 1.5e-6
 """Virtual seconds per search step: ``_STEP + _STEP_PER_UNIT * n`` (a step evaluates moves
 along the borders; measured 0.9 ms at 256 units, 4.4 ms at 2,500)."""
 _ITERATION = 1.5e-4
-"""Virtual seconds per simplex iteration of a sub-solve (measured: 1-2e-4 s on a 16x16
-grid's recombinations and a 50x50 grid's LP start of 42,000 columns, under load)."""
+"""Virtual seconds per simplex iteration of an LP sub-solve (measured: 1-2e-4 s on a 50x50
+grid's LP start of 42,000 columns under load; 1.3e-4 s on Normandy's, 44,676 columns)."""
 _SOLVE = 5e-3
-"""Virtual seconds per sub-solve (model load, presolve)."""
+"""Virtual seconds per LP sub-solve (model load, presolve)."""
+_MIP_ITERATION = 4e-4
+_MIP_SOLVE = 0.04
+_MIP_COLUMN = 5e-5
+"""A MIP sub-solve (a recombination) costs ``_MIP_SOLVE + _MIP_ITERATION * iterations +
+_NODE * nodes + _MIP_COLUMN * columns``: its root presolve, probing and cuts show in no
+simplex count, and building its rows costs 20-50 ms. Fitted on 99 recombinations
+(Morbihan 240 units and Normandy 2,644, calm, 2026-12-02): 13.6 s of real time, of which
+the former LP rates counted 3.7 s; a 20 s Morbihan run from the current plan then took
+15 s of real time for 5 counted seconds, and was cut by its wall cap under load."""
 _NODE = 2e-3
 """Virtual seconds per branch-and-bound node of a sub-solve."""
 _NODES_PER_SECOND = 200
@@ -97,17 +106,23 @@ def since(t0: float) -> float:
     return t - _JUMP if t >= _JUMP else t
 
 
-def charge(iterations: int, nodes: int, size: int, nominal: float, timed_out: bool) -> None:
+def charge(
+    iterations: int, nodes: int, size: int, nominal: float, timed_out: bool, mip: bool = False
+) -> None:
     """Advance the work clock by a HiGHS sub-solve's counted work.
 
-    ``size`` and ``nominal`` are unused: measured, an iteration's cost barely grew with the
-    model's size, and a sub-solve's root node (unbounded by the node limit) can take more
-    than its nominal time, which the clock must then show."""
+    ``size`` is the number of columns (it counts for a MIP only). ``nominal`` is unused: a
+    sub-solve's root node (unbounded by the node limit) can take more than its nominal time,
+    which the clock must then show."""
     if not _ACTIVE:
         return
     c = _ACTIVE[-1]
-    del size, nominal
-    c.t += _SOLVE + _ITERATION * max(0, iterations) + _NODE * max(0, nodes)
+    del nominal
+    iterations, nodes = max(0, iterations), max(0, nodes)
+    if mip:
+        c.t += _MIP_SOLVE + _MIP_ITERATION * iterations + _NODE * nodes + _MIP_COLUMN * size
+    else:
+        c.t += _SOLVE + _ITERATION * iterations + _NODE * nodes
     if timed_out and not c.capped:  # the sub-solve's wall cap decided its result
         c.capped = True
         _CAPPED[0] += 1
