@@ -20,6 +20,7 @@ import shapely
 from typer.testing import CliRunner
 
 from territory_opt.cli import app
+from territory_opt.solve.result import CAPPED_NOTE
 
 runner = CliRunner()
 
@@ -191,17 +192,23 @@ def test_complete_study_through_the_cli(study, tmp_path):
     res = runner.invoke(app, ["validate", *files])
     assert res.exit_code == 0, res.output
 
-    # optimize twice with the same seed: byte-identical plan tables
+    # optimize twice with the same seed: byte-identical plan tables, unless the machine was
+    # so loaded that the wall clock cut the counted work, which the report must then say
     outs = [tmp_path / "plan_a", tmp_path / "plan_b"]
+    capped = []
     for o in outs:
         res = runner.invoke(app, ["optimize", *files, *SOLVE, "--no-maps", "--out", str(o)])
         assert res.exit_code == 0, res.output
+        report = pd.read_csv(o / "plan_solver.csv").set_index("item")
+        capped.append(CAPPED_NOTE in str(report.at["message", "value"]))
     plan = _plan(outs[0])
     _check_plan(plan, study, reps)
-    assert (outs[0] / "plan_territories.csv").read_bytes() == (
-        outs[1] / "plan_territories.csv"
-    ).read_bytes()
-    assert plan.equals(_plan(outs[1]))
+    _check_plan(_plan(outs[1]), study, reps)
+    if not any(capped):
+        assert (outs[0] / "plan_territories.csv").read_bytes() == (
+            outs[1] / "plan_territories.csv"
+        ).read_bytes()
+        assert plan.equals(_plan(outs[1]))
     # the territory table's percentages are FTE-weighted (E4 at 0.8 FTE)
     terr = pd.read_csv(outs[0] / "plan_territories.csv").set_index("rep")
     own = _pct_table(study, plan, reps)
