@@ -4,7 +4,10 @@ Each round solves the model without (most) contiguity rows, adds the rows its so
 violates (:func:`territory_opt.milp.contiguity.cut_rows`) and solves again. A relaxed solution
 that a relabelling of corridor units (no cost, measure or lock) connects is kept as a plan.
 The loop stops when the relaxed optimum is connected, the bound meets the best plan within
-the gap, the bound stalls, or its share of the time is used (the polish gets the rest).
+the gap, or the time is up. When the heuristic's polish follows (fixed centres, a connected
+plan known: ``polish=True``) the loop also stops after its share of the time, or when the
+bound stalls, and the polish gets the rest; otherwise nothing else would use the time, so
+the loop keeps cutting until the deadline (:func:`_stop_reason`).
 """
 
 from __future__ import annotations
@@ -28,13 +31,78 @@ logger = logging.getLogger("territory_opt.solve.pipeline")
 
 _STALL_ROUNDS = 3
 _STALL_GAIN = 1e-3
-"""The cut loop stops when its bound gained less than this share of the incumbent in
-``_STALL_ROUNDS`` rounds: on large instances each round then only moves the relaxed
-solution's disconnected pieces around, and the time is better spent improving the plan."""
+"""When the polish follows, the cut loop stops when its bound gained less than this share
+of the incumbent in ``_STALL_ROUNDS`` rounds: on large instances each round then only moves
+the relaxed solution's disconnected pieces around, and the time is better spent improving
+the plan. Not when nothing else would use the time (free centres, no polish), nor when the
+gap asked is below ``_STALL_GAIN`` (e.g. ``gap=0``: a gain this small is what the user asks
+for): free-centre districting instances stopped there with 190 of 300 s unused, unproven."""
 _LOOP_SHARE = 0.35
-"""Once a connected plan is known, the cut loop starts no new round after this share of
-its time: on Normandy the bound barely moves after the first rounds (17.36 -> 17.38 M in
-60 rounds) while the heuristic's recombinations still improve the plan."""
+"""Once a connected plan is known and the polish follows, the cut loop starts no new round
+after this share of its time: on Normandy the bound barely moves after the first rounds
+(17.36 -> 17.38 M in 60 rounds) while the heuristic's recombinations still improve the plan."""
+
+_WHY = {
+    "proven": "the bound meets the best plan within the gap asked",
+    "time": "the time limit is reached",
+    "share": f"{_LOOP_SHARE:.0%} of its time used",
+    "stalled": f"the bound stalled (+{_STALL_GAIN:.1%} or less in {_STALL_ROUNDS} rounds)",
+    "unsolved": "the last relaxation returned no solution",
+    "worse": "the relaxed optimum is connected but not better than the best plan",
+}
+"""Why the loop stopped, by :func:`_stop_reason` code (and the two ends of ``run``)."""
+
+
+def _stop_reason(
+    *,
+    bound: float | None,
+    best_obj: float,
+    gap: float,
+    left: float,
+    reserve: float,
+    history: list[float],
+    polish: bool,
+) -> str | None:
+    """Why the loop ends before its next round (a :data:`_WHY` key), or ``None``: go on.
+
+    Parameters
+    ----------
+    bound : float or None
+        Best bound so far.
+    best_obj : float
+        Objective of the best connected plan (``inf``: none known).
+    gap : float
+        Relative gap asked.
+    left, reserve : float
+        Seconds left, and seconds kept for the polish (0 when it does not follow).
+    history : list of float
+        The bound before each round so far (this one last).
+    polish : bool
+        Whether the heuristic's polish runs after the loop (fixed centres, warm start).
+
+    Returns
+    -------
+    str or None
+        ``"proven"``, ``"time"``, ``"share"`` (the polish gets the rest), ``"stalled"``
+        (only when the polish gets the rest and ``gap >= _STALL_GAIN``), or ``None``.
+    """
+    known = bool(np.isfinite(best_obj))
+    if bound is not None and known and abs(best_obj - bound) <= gap * max(abs(best_obj), 1e-10):
+        return "proven"
+    if left <= 0.5:
+        return "time"
+    if known and left < reserve:
+        return "share"
+    h = history
+    if (
+        polish
+        and known
+        and gap >= _STALL_GAIN
+        and len(h) > _STALL_ROUNDS
+        and h[-1] - h[-1 - _STALL_ROUNDS] < _STALL_GAIN * abs(best_obj)
+    ):
+        return "stalled"
+    return None
 
 
 def _round_gap(gap: float, bound: float | None, incumbent: float) -> float:
@@ -54,14 +122,21 @@ def _round_gap(gap: float, bound: float | None, incumbent: float) -> float:
 
 
 def solve_with_cuts(
-    problem: TerritoryProblem, model: MilpModel, start: np.ndarray | None, budget: Budget
+    problem: TerritoryProblem,
+    model: MilpModel,
+    start: np.ndarray | None,
+    budget: Budget,
+    *,
+    polish: bool = False,
 ) -> tuple[_Raw, MilpModel, np.ndarray | None]:
     """Run the cut loop on ``model`` within ``budget``; return raw result, final model, plan.
 
     ``start`` (a plan, column per unit) is the MIP start and, when it satisfies the model,
-    the incumbent the rounds must beat.
+    the incumbent the rounds must beat. ``polish``: the heuristic's polish runs after the
+    loop (:func:`~territory_opt.solve.polish.polish_possible`), so once a connected plan is
+    known the loop keeps time for it; otherwise the loop uses the whole budget.
     """
-    loop = _CutLoop(problem, model, start, budget)
+    loop = _CutLoop(problem, model, start, budget, polish=polish)
     if budget.solver == "scip":  # connectivity cuts inside SCIP's own branch-and-bound tree
         return loop.inside_the_tree()
     return loop.run()
@@ -71,9 +146,15 @@ class _CutLoop:
     """The loop's state: the model with its cuts, the bound, the best connected plan."""
 
     def __init__(
-        self, problem: TerritoryProblem, model: MilpModel, start: np.ndarray | None, budget: Budget
+        self,
+        problem: TerritoryProblem,
+        model: MilpModel,
+        start: np.ndarray | None,
+        budget: Budget,
+        *,
+        polish: bool = False,
     ) -> None:
-        self.problem, self.budget = problem, budget
+        self.problem, self.budget, self.polish = problem, budget, polish
         # units with no cost, measure or lock only serve as corridors: relabelling them can
         # connect a relaxed solution without changing its objective
         self.free = np.zeros(problem.n_units, dtype=bool)
@@ -92,11 +173,14 @@ class _CutLoop:
         self.cur_gap = budget.gap
         self.rounds = self.repaired = 0
         self.history: list[float] = []
-        self.stalled = self.shared = False
+        self.why: str | None = None  # a _WHY key once the loop stopped short of a proof
+        self.left_at_stop = 0.0
 
     def reserve(self) -> float:
-        """Time kept for the polish: none until a connected plan is known."""
-        return (1.0 - _LOOP_SHARE) * self.budget.time_limit if np.isfinite(self.best_obj) else 0.0
+        """Time kept for the polish: none when it does not follow or no plan is known yet."""
+        if not (self.polish and np.isfinite(self.best_obj)):
+            return 0.0
+        return (1.0 - _LOOP_SHARE) * self.budget.time_limit
 
     def solve(self, time_limit: float, gap: float, start: np.ndarray | None) -> _Raw:
         """One solve of the current model."""
@@ -123,7 +207,8 @@ class _CutLoop:
         gap, limit = self.budget.gap, self.budget.time_limit
         if self.valid_start:
             gap = _round_gap(gap, None, self.best_obj)
-            limit = max(1.0, _LOOP_SHARE * limit)  # the rest: rounds or polish
+            if self.polish:
+                limit = max(1.0, _LOOP_SHARE * limit)  # the rest: rounds or polish
         self.cur_gap = gap
         raw = self.solve(limit, gap, self.sv)
         self.bound = raw.bound
@@ -137,12 +222,22 @@ class _CutLoop:
                     continue
                 if raw.objective is not None and raw.objective <= self.best_obj + 1e-9:
                     return self.connected(raw), self.model, plan
-                break  # the relaxed optimum is connected but the incumbent is better
+                self.stop("worse")  # the relaxed optimum is connected, the incumbent better
+                break
             nxt = self.next_round(rows)
             if nxt is None:
                 break
             raw = nxt
+        if raw.values is None:  # the last solve ended without a solution
+            left = self.budget.left()
+            self.stop(
+                "time" if left <= 0.5 else "share" if left <= self.reserve() + 1.0 else "unsolved"
+            )
         return self.result(raw)
+
+    def stop(self, why: str) -> None:
+        """Record why the loop stopped and the time it leaves."""
+        self.why, self.left_at_stop = why, max(self.budget.left(), 0.0)
 
     def cuts(self, raw: _Raw, plan: np.ndarray) -> list:
         """The rows ``plan`` violates; records the bound and any plan a relabelling connects."""
@@ -187,25 +282,13 @@ class _CutLoop:
             best_obj,
             left,
         )
-        if (
-            bound is not None
-            and np.isfinite(best_obj)
-            and abs(best_obj - bound) <= self.budget.gap * max(abs(best_obj), 1e-10)
-        ):
-            return None
-        if left <= 0.5:
-            return None
-        if np.isfinite(best_obj) and left < self.reserve():
-            self.shared = True  # the polish gets the rest
-            return None
         self.history.append(-np.inf if bound is None else bound)
-        h = self.history
-        if (
-            len(h) > _STALL_ROUNDS
-            and np.isfinite(best_obj)
-            and h[-1] - h[-1 - _STALL_ROUNDS] < _STALL_GAIN * abs(best_obj)
-        ):
-            self.stalled = True
+        why = _stop_reason(
+            bound=bound, best_obj=best_obj, gap=self.budget.gap, left=left,
+            reserve=self.reserve(), history=self.history, polish=self.polish,
+        )  # fmt: skip
+        if why is not None:
+            self.stop(why)
             return None
         sv = _start_for(self.problem, self.model, self.best_plan)
         self.cur_gap = _round_gap(self.budget.gap, bound, best_obj)
@@ -236,26 +319,22 @@ class _CutLoop:
         return _Raw(status, bv, best_obj, bound, g, seconds, self.message()), model, self.best_plan
 
     def message(self) -> str:
-        """What the loop did, for the report."""
-        return (
-            f"cut loop: {self.rounds} round(s); "
-            + (
-                "best plan: a relaxed solution connected by relabelling units that carry "
-                f"nothing ({int(self.free.sum())} such units; improved {self.repaired} time(s))"
-                if self.repaired
-                else "the relaxed solutions were still disconnected, so the plan is the "
-                "best connected one known (the warm start)"
-            )
-            + "; the bound is the relaxation's"
-            + (
-                f" (stalled: +{_STALL_GAIN:.1%} or less in {_STALL_ROUNDS} rounds)"
-                if self.stalled
-                else ""
-            )
-            + (
-                f" (stopped after {_LOOP_SHARE:.0%} of its time: the heuristic polishes "
-                "the plan with the rest)"
-                if self.shared
-                else ""
-            )
+        """What the loop did, why it stopped and where the time it left went."""
+        plan = (
+            "best plan: a relaxed solution connected by relabelling units that carry "
+            f"nothing ({int(self.free.sum())} such units; improved {self.repaired} time(s))"
+            if self.repaired
+            else "the relaxed solutions were still disconnected, so the plan is the "
+            "best connected one known (the warm start)"
         )
+        msg = f"cut loop: {self.rounds} round(s); {plan}; the bound is the relaxation's"
+        if self.why is None:
+            return msg
+        left = self.left_at_stop
+        if self.why in ("share", "stalled"):
+            rest = f"the heuristic's polish runs next ({left:.0f} s left)"
+        elif left >= 1.0 and self.why != "proven":
+            rest = f"{left:.0f} s left unused"
+        else:
+            rest = ""
+        return f"{msg}; stopped: {_WHY[self.why]}" + (f"; {rest}" if rest else "")

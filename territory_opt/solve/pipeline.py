@@ -62,7 +62,7 @@ from .bounds import problem_floor, restriction
 from .budget import Budget
 from .diagnosis import dense_blockers, diagnose, precheck
 from .plain import _solve_plain
-from .polish import _polish, _tie_break
+from .polish import _polish, _tie_break, polish_possible
 from .progress import ProgressEvent, Reporter
 from .result import CAPPED_NOTE, _fallback, _report, _to_alignment
 
@@ -312,17 +312,19 @@ def _solve_milp(
     raise_infeasible: bool,
     budget: Budget,
     notes: list[str],
+    polish: bool = False,
 ) -> tuple[_Raw, MilpModel, np.ndarray | None, bool]:
     """The MILP (re-solved unpruned if pruning made it infeasible); diagnose if infeasible.
 
     Returns the raw result, the model, the plan and whether the model is still pruned.
+    ``polish``: the heuristic's polish follows (the cut loop keeps time for it).
     """
 
     def solve_with(mask: np.ndarray) -> tuple[_Raw, MilpModel, np.ndarray | None]:
         b = budget
         return _solve_plain(
             problem, b.solver, time_limit=b.left(1.0), gap=b.gap, threads=b.threads,
-            seed=b.seed, start=plan, allowed=mask,
+            seed=b.seed, start=plan, allowed=mask, polish=polish,
         )  # fmt: skip
 
     raw, model, asg = solve_with(allowed)
@@ -450,6 +452,7 @@ def optimize(
     raw, model, asg, pruned = _solve_milp(
         problem, plan, hint, allowed, pruned, max_bytes=max_bytes,
         raise_infeasible=raise_infeasible, budget=budget, notes=notes,
+        polish=warm_start and polish_possible(problem, time_limit),
     )  # fmt: skip
     pruned = pruned and bool((allowed_mask(problem) & (model.x < 0)).any())  # cut anything?
     restricted = restriction(problem, pruned=pruned, nearest=nearest, radius=radius)

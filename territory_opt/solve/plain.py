@@ -24,16 +24,18 @@ def _solve_plain(
     seed: int,
     start: np.ndarray | None,
     allowed: np.ndarray | None = None,
+    polish: bool = False,
 ) -> tuple[_Raw, MilpModel, np.ndarray | None]:
     """Build and solve (with the cut loop for ``"cuts"``); return raw result, model, plan.
 
     ``allowed`` restricts the assignments (pruning); ``start`` is a plan (column per unit)
-    passed as a MIP start.
+    passed as a MIP start; ``polish``: the heuristic's polish follows, so the cut loop keeps
+    time for it (otherwise it uses the whole ``time_limit``).
     """
     budget = Budget(solver, time_limit, gap=gap, threads=threads, seed=seed)
     model = build_model(problem, allowed)
     if problem.contiguity == "cuts":
-        return solve_with_cuts(problem, model, start, budget)
+        return solve_with_cuts(problem, model, start, budget, polish=polish)
     raw = solve_model(
         model, solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
         start=_start_for(problem, model, start),

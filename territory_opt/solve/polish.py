@@ -35,6 +35,17 @@ Normandy, from the 10 s plan (19.47 M), two chained 15 s runs reached 19.13 M; 8
 were too short to get past the repair and tabu phases (nothing better in 24 s)."""
 
 
+def polish_possible(problem: TerritoryProblem, time_limit: float) -> bool:
+    """Whether :func:`_polish` can run after the MILP of a solve of ``time_limit`` seconds.
+
+    Not with free centres (the heuristic's polish keeps the centres of its plan), nor when
+    its work budget (``_POLISH_SHARE * time_limit``) is under 2 s. The pipeline also needs
+    ``warm_start`` and a feasible, unproven plan; the cut loop keeps time for the polish
+    only when this holds (:func:`~territory_opt.solve.cut_loop.solve_with_cuts`).
+    """
+    return _POLISH_SHARE * time_limit >= 2.0 and not problem.free_centres
+
+
 def _polish(
     problem: TerritoryProblem,
     model: MilpModel,
@@ -55,7 +66,7 @@ def _polish(
     time_limit, seed = budget.time_limit, budget.seed
     # a budget of counted work (the same under any load); the time limit only caps it
     left = _POLISH_SHARE * time_limit
-    if left < 2.0 or problem.free_centres or raw.objective is None:
+    if not polish_possible(problem, time_limit) or raw.objective is None:
         return raw, asg
     allowed = model.x >= 0
     best, best_obj, best_vals = asg, raw.objective, None
