@@ -383,10 +383,16 @@ class State:
         code = np.unique(d.eu[mask] * d.k + lv[mask])
         units = code // d.k
         to = code % d.k
-        if d.c_bad >= 0:
-            ok = self.DET[units, d.c_bad + to] < 0.5
-            units, to = units[ok], to[ok]
-        return units, to
+        ok = self._allowed_moves(units, to)
+        return units[ok], to[ok]
+
+    def _allowed_moves(self, units: np.ndarray, to: np.ndarray | int) -> np.ndarray:
+        """Mask of the subtree moves of ``units`` to ``to`` that take no unit where it is
+        not allowed (all of them when every assignment is allowed)."""
+        d = self.d
+        if d.c_bad < 0:
+            return np.ones(len(units), dtype=bool)
+        return self.DET[units, d.c_bad + np.asarray(to)] < 0.5  # type: ignore[no-any-return]
 
     def evaluate(
         self, units: np.ndarray, to: np.ndarray
@@ -433,9 +439,7 @@ class State:
         mask = (self.a[d.eu] == frm) & (self.a[d.ev] == to)
         units = np.unique(d.eu[mask])
         units = units[self.movable[units]]
-        if d.c_bad >= 0:
-            units = units[self.DET[units, d.c_bad + to] < 0.5]
-        return units
+        return units[self._allowed_moves(units, to)]
 
     def relabel(self, units: list[int], frm: int, to: int, *, refresh_to: bool = True) -> None:
         d = self.d

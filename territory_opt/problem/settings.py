@@ -287,6 +287,7 @@ def default_objective(
     disruption_budget: float | str | None,
     disruption_weight: float,
     tie_break: bool,
+    free_centres: bool = False,
 ) -> str:
     """The objective when the user names none.
 
@@ -295,9 +296,12 @@ def default_objective(
     said how much continuity is worth (a disruption budget, a disruption weight or a tie
     break) or there is nothing to count changes with. Without a current plan: the moment
     of inertia ``"cost"`` (``power``, ``weight``); a complete redesign of a current plan is
-    the explicit choice ``objective="redesign"`` (or ``"cost"``).
+    the explicit choice ``objective="redesign"`` (or ``"cost"``). Free centres keep
+    ``"cost"`` too: the territories are new, there is no rep to keep.
     """
-    if base is None or disruption_budget is not None or disruption_weight or tie_break:
+    if free_centres or base is None or disruption_budget is not None:
+        return "cost"
+    if disruption_weight or tie_break:
         return "cost"
     counted = "accounts" if disruption == "auto" else disruption
     if counted is None or counted not in measures.columns:
@@ -324,14 +328,17 @@ def resolve_settings(
     slack: float | None = None,
     visits: str | None = None,
     compact_floor: float = 1.0,
+    free_centres: bool = False,
 ) -> dict[str, Any]:
-    """The problem's fields for the given settings (keywords of :class:`ProblemSettings`)."""
+    """The problem's fields for the given settings (keywords of :class:`ProblemSettings`;
+    ``free_centres`` only chooses the default objective)."""
     rep_ids = list(reps.index)
     base = None if baseline is None else parse_baseline(baseline, unit_ids, rep_ids)
     if objective is None:
         objective = default_objective(
-            base, measures, disruption, disruption_budget, disruption_weight, tie_break
-        )
+            base, measures, disruption, disruption_budget, disruption_weight, tie_break,
+            free_centres,
+        )  # fmt: skip
     goal = _goal(objective, then, slack, base)
     main = "cost" if goal is not None or objective is None else objective
     if disruption == "auto":

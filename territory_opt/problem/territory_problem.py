@@ -295,9 +295,9 @@ class TerritoryProblem:
         """The problem from a constructor's pieces and its settings."""
         if pieces.baseline is not None:
             settings = {**settings, "baseline": pieces.baseline}
-        if pieces.free and settings.get("objective") is None:
-            settings = {**settings, "objective": "cost"}  # free centres: no rep to keep
-        fields = resolve_settings(pieces.unit_ids, pieces.reps, pieces.measures, **settings)
+        fields = resolve_settings(
+            pieces.unit_ids, pieces.reps, pieces.measures, free_centres=pieces.free, **settings
+        )
         return cls(
             unit_ids=tuple(pieces.unit_ids),
             reps=pieces.reps.copy(),
